@@ -1,0 +1,446 @@
+"""The :class:`Population`: one validated table of seed runs across scales.
+
+Every estimator in distscale accepts a :class:`Population` (or a DataFrame
+plus column names, which it turns into one). The table is validated once,
+here, so that estimators can trust it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from distscale._validation import format_labels
+from distscale._warnings import DroppedRowsWarning
+
+__all__ = ["Population", "as_population"]
+
+
+def _check_column_name(argument: str, name: object) -> Hashable:
+    if name is None or isinstance(name, (list, tuple, set, dict, np.ndarray)):
+        raise TypeError(f"`{argument}` must be a single column name; got {name!r}")
+    return name
+
+
+def _check_value_columns(value: object) -> tuple[Hashable, ...]:
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError("`value` must name at least one metric column; got an empty list")
+        names = tuple(_check_column_name("value", v) for v in value)
+    else:
+        names = (_check_column_name("value", value),)
+    if len(set(names)) != len(names):
+        raise ValueError(f"`value` names a column more than once: {list(names)}")
+    return names
+
+
+def _check_numeric_column(frame: pd.DataFrame, column: Hashable, role: str) -> pd.Series:
+    """Return the column as float64, or raise naming non-numeric rows."""
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise TypeError(
+            f"`{role}` column {column!r} is boolean; convert it to 0/1 numbers explicitly"
+        )
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.astype(float)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = series.index[converted.isna() & series.notna()]
+    if len(bad) or not pd.api.types.is_numeric_dtype(converted.dtype):
+        raise TypeError(
+            f"`{role}` column {column!r} must be numeric; it has dtype {series.dtype} with "
+            f"{len(bad)} non-numeric values (rows {format_labels(bad.tolist())})"
+        )
+    # Mixed object columns that hold only numbers (and missing values) are accepted.
+    return converted.astype(float)
+
+
+class Population:
+    """A validated population of training runs: scale, seed, and metric columns.
+
+    One row per training run (or per run and task). The table is checked
+    once, on construction; every estimator then trusts it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The runs. Extra columns are kept and returned by :meth:`to_frame`.
+    scale : str
+        Numeric column giving the scale of each run (parameters, depth,
+        width, compute ...). Must be finite.
+    seed : str
+        Column identifying the run within a scale (random seed). Any
+        hashable values, no missing values.
+    value : str or sequence of str
+        One or several numeric metric columns (accuracy, loss ...).
+    task : str, optional
+        Column separating several tasks or settings evaluated on the same
+        runs; (scale, seed, task) must then be unique.
+    dropna : bool, default False
+        If False, NaN or infinite metric values are an error. If True, rows
+        with any non-finite metric are dropped with a
+        :class:`~distscale.DroppedRowsWarning` counting them.
+    log_scale : bool, default False
+        Require every scale to be strictly positive, as a log axis needs.
+    min_seeds : int, default 1
+        Require at least this many seeds at every scale (and task).
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is not a DataFrame or a scale/metric column is not numeric.
+    ValueError
+        If a column is missing, a scale is NaN/inf (or non-positive with
+        ``log_scale=True``), a metric is NaN/inf and ``dropna=False``, a
+        (scale, seed[, task]) key is duplicated, a scale has fewer than
+        ``min_seeds`` seeds, or no rows are left.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"depth": [1, 1, 2, 2], "seed": [0, 1, 0, 1],
+    ...                    "acc": [0.1, 0.2, 0.7, 0.9]})
+    >>> pop = Population(df, scale="depth", seed="seed", value="acc")
+    >>> pop
+    Population(4 runs, 2 scales, 2 seeds per scale, metrics=['acc'])
+    >>> pop.scales
+    array([1., 2.])
+    >>> [v.tolist() for v in pop.values()]
+    [[0.1, 0.2], [0.7, 0.9]]
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        scale: Hashable,
+        seed: Hashable,
+        value: Hashable | Sequence[Hashable],
+        task: Hashable | None = None,
+        dropna: bool = False,
+        log_scale: bool = False,
+        min_seeds: int = 1,
+    ) -> None:
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"`frame` must be a pandas DataFrame; got {type(frame).__name__}")
+        scale = _check_column_name("scale", scale)
+        seed = _check_column_name("seed", seed)
+        metrics = _check_value_columns(value)
+        if task is not None:
+            task = _check_column_name("task", task)
+        roles = {"scale": scale, "seed": seed, "task": task}
+        roles.update({f"value[{i}]": m for i, m in enumerate(metrics)})
+        named = [(r, c) for r, c in roles.items() if c is not None]
+        seen: dict[Hashable, str] = {}
+        for role, column in named:
+            if column in seen:
+                raise ValueError(
+                    f"column {column!r} is used both as `{seen[column]}` and as `{role}`; "
+                    "each role needs its own column"
+                )
+            seen[column] = role
+        if frame.columns.duplicated().any():
+            dup = frame.columns[frame.columns.duplicated()].tolist()
+            raise ValueError(f"`frame` has duplicated column names: {dup}")
+        missing = [(r, c) for r, c in named if c not in frame.columns]
+        if missing:
+            desc = ", ".join(f"`{r}` column {c!r}" for r, c in missing)
+            raise ValueError(
+                f"{desc} not found in `frame`; available columns: {list(frame.columns)}"
+            )
+        if len(frame) == 0:
+            raise ValueError("`frame` is empty: a population needs at least one run")
+        if isinstance(min_seeds, bool) or not isinstance(min_seeds, (int, np.integer)):
+            raise TypeError(f"`min_seeds` must be an integer; got {type(min_seeds).__name__}")
+
+        data = frame.copy()
+        data[scale] = _check_numeric_column(data, scale, "scale")
+        bad = data.index[~np.isfinite(data[scale].to_numpy())]
+        if len(bad):
+            raise ValueError(
+                f"`scale` column {scale!r} has {len(bad)} NaN or infinite values "
+                f"(rows {format_labels(bad.tolist())})"
+            )
+        if log_scale:
+            bad = data.index[data[scale].to_numpy() <= 0]
+            if len(bad):
+                raise ValueError(
+                    f"`scale` column {scale!r} must be strictly positive for a log axis; "
+                    f"{len(bad)} values are <= 0 (rows {format_labels(bad.tolist())})"
+                )
+        for role, column in (("seed", seed), ("task", task)):
+            if column is None:
+                continue
+            bad = data.index[data[column].isna()]
+            if len(bad):
+                raise ValueError(
+                    f"`{role}` column {column!r} has {len(bad)} missing values "
+                    f"(rows {format_labels(bad.tolist())})"
+                )
+
+        nonfinite = pd.Series(False, index=data.index)
+        for column in metrics:
+            data[column] = _check_numeric_column(data, column, "value")
+            col_bad = ~np.isfinite(data[column].to_numpy())
+            if col_bad.any() and not dropna:
+                rows = data.index[col_bad].tolist()
+                raise ValueError(
+                    f"`value` column {column!r} has {len(rows)} NaN or infinite values "
+                    f"(rows {format_labels(rows)}); pass dropna=True to drop those rows"
+                )
+            nonfinite |= col_bad
+        if nonfinite.any():
+            n_bad = int(nonfinite.sum())
+            warnings.warn(
+                f"dropped {n_bad} of {len(data)} rows with NaN or infinite metric values "
+                f"(rows {format_labels(data.index[nonfinite].tolist())})",
+                DroppedRowsWarning,
+                stacklevel=2,
+            )
+            data = data.loc[~nonfinite]
+            if len(data) == 0:
+                raise ValueError("no rows left after dropping rows with NaN or infinite metrics")
+
+        key = [scale, seed] + ([task] if task is not None else [])
+        dup = data.duplicated(subset=key, keep=False)
+        if dup.any():
+            first = data.loc[dup, key].drop_duplicates().iloc[0].tolist()
+            key_desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, first))
+            raise ValueError(
+                f"duplicate ({', '.join(map(str, key))}) rows: {int(dup.sum())} rows share a key, "
+                f"e.g. {key_desc} (rows {format_labels(data.index[dup].tolist())}); each run "
+                "must appear once" + ("" if task is not None else "; pass `task=` if rows differ by task")
+            )
+
+        self._scale = scale
+        self._seed = seed
+        self._metrics = metrics
+        self._task = task
+        sort_cols = ([task] if task is not None else []) + [scale, seed]
+        try:
+            data = data.sort_values(sort_cols, kind="stable")
+        except TypeError:  # mixed-type seed labels cannot be ordered; keep input order
+            data = data.sort_values(sort_cols[:-1], kind="stable")
+        self._frame = data
+        if min_seeds > 1:
+            self.require_seeds(min_seeds)
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def scale(self) -> Hashable:
+        """Name of the scale column."""
+        return self._scale
+
+    @property
+    def seed(self) -> Hashable:
+        """Name of the seed column."""
+        return self._seed
+
+    @property
+    def task(self) -> Hashable | None:
+        """Name of the task column, or None."""
+        return self._task
+
+    @property
+    def metrics(self) -> tuple[Hashable, ...]:
+        """Names of the metric columns."""
+        return self._metrics
+
+    @property
+    def metric(self) -> Hashable:
+        """The single metric column; an error when there are several."""
+        if len(self._metrics) != 1:
+            raise ValueError(
+                f"this population has {len(self._metrics)} metric columns "
+                f"{list(self._metrics)}; pass `metric=` to choose one"
+            )
+        return self._metrics[0]
+
+    @property
+    def tasks(self) -> tuple[Hashable, ...] | None:
+        """Distinct task labels in order, or None without a task column."""
+        if self._task is None:
+            return None
+        return tuple(pd.unique(self._frame[self._task]))
+
+    @property
+    def scales(self) -> np.ndarray:
+        """Sorted distinct scales (float array)."""
+        return np.unique(self._frame[self._scale].to_numpy(dtype=float))
+
+    @property
+    def n_runs(self) -> int:
+        """Number of rows (runs)."""
+        return len(self._frame)
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __repr__(self) -> str:
+        counts = self._frame.groupby([self._scale] + self._task_key(), sort=True).size()
+        lo, hi = int(counts.min()), int(counts.max())
+        per = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        task = f", {len(self.tasks)} tasks" if self._task is not None else ""
+        return (
+            f"Population({len(self)} runs, {len(self.scales)} scales{task}, "
+            f"{per} seeds per scale, metrics={list(self._metrics)})"
+        )
+
+    def _task_key(self) -> list[Hashable]:
+        return [self._task] if self._task is not None else []
+
+    def _resolve_metric(self, metric: Hashable | None) -> Hashable:
+        if metric is None:
+            return self.metric
+        if metric not in self._metrics:
+            raise ValueError(f"`metric` {metric!r} is not one of {list(self._metrics)}")
+        return metric
+
+    def _single_task_frame(self) -> pd.DataFrame:
+        if self._task is not None and len(self.tasks) > 1:
+            raise ValueError(
+                f"this population has {len(self.tasks)} tasks in column {self._task!r}; "
+                "choose one with `pop.select(task=...)`"
+            )
+        return self._frame
+
+    def n_seeds(self) -> np.ndarray:
+        """Number of seeds at each scale, aligned with :attr:`scales`."""
+        frame = self._single_task_frame()
+        return frame.groupby(self._scale, sort=True).size().to_numpy()
+
+    def values(self, metric: Hashable | None = None) -> list[np.ndarray]:
+        """Metric values at each scale, aligned with :attr:`scales`.
+
+        Parameters
+        ----------
+        metric : str, optional
+            Which metric column; required when there are several.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One float array per scale, in seed order.
+        """
+        metric = self._resolve_metric(metric)
+        frame = self._single_task_frame()
+        return [
+            g[metric].to_numpy(dtype=float).copy()
+            for _, g in frame.groupby(self._scale, sort=True)
+        ]
+
+    def wide(self, metric: Hashable | None = None) -> pd.DataFrame:
+        """Seeds × scales table of one metric (NaN where a seed is missing at a scale)."""
+        metric = self._resolve_metric(metric)
+        frame = self._single_task_frame()
+        return frame.pivot(index=self._seed, columns=self._scale, values=metric)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the validated table (sorted by task, scale, seed)."""
+        return self._frame.reset_index(drop=True).copy()
+
+    # ----------------------------------------------------------------- subsets/checks
+    def select(self, *, metric: Hashable | None = None, task: Hashable | None = None) -> Population:
+        """A population restricted to one metric and/or one task.
+
+        Parameters
+        ----------
+        metric : str, optional
+            Keep only this metric column.
+        task : object, optional
+            Keep only rows of this task (requires a task column).
+        """
+        frame = self._frame
+        metrics: Sequence[Hashable] = self._metrics
+        if metric is not None:
+            metrics = [self._resolve_metric(metric)]
+        task_col = self._task
+        if task is not None:
+            if self._task is None:
+                raise ValueError("`task` was given but this population has no task column")
+            if task not in self.tasks:
+                raise ValueError(f"`task` {task!r} is not one of {list(self.tasks)}")
+            frame = frame.loc[frame[self._task] == task]
+        return Population(
+            frame, scale=self._scale, seed=self._seed, value=list(metrics), task=task_col
+        )
+
+    def require_seeds(self, minimum: int, *, purpose: str = "this analysis") -> None:
+        """Raise ValueError if any scale (and task) has fewer than ``minimum`` seeds."""
+        counts = self._frame.groupby(self._task_key() + [self._scale], sort=True).size()
+        few = counts[counts < minimum]
+        if len(few):
+            labels = [str(k) for k in few.index.tolist()]
+            raise ValueError(
+                f"{purpose} needs at least {minimum} seeds at every scale; "
+                f"{len(few)} scales of column {self._scale!r} have fewer "
+                f"({format_labels(labels)} with {format_labels(few.tolist())} seeds)"
+            )
+
+    def require_positive_scale(self, *, purpose: str = "a log axis") -> None:
+        """Raise ValueError if any scale is <= 0."""
+        bad = self._frame.index[self._frame[self._scale].to_numpy() <= 0]
+        if len(bad):
+            raise ValueError(
+                f"`scale` column {self._scale!r} must be strictly positive for {purpose}; "
+                f"{len(bad)} values are <= 0 (rows {format_labels(bad.tolist())})"
+            )
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_dict(cls, values: Mapping[float, Sequence[float]], *, metric: str = "value") -> Population:
+        """Build a population from ``{scale: metric values}``; seeds are numbered 0, 1, ...
+
+        Examples
+        --------
+        >>> Population.from_dict({1: [0.0, 0.1], 2: [0.5, 0.9, 1.0]})
+        Population(5 runs, 2 scales, 2-3 seeds per scale, metrics=['value'])
+        """
+        if not isinstance(values, Mapping) or not values:
+            raise TypeError("`values` must be a non-empty mapping {scale: sequence of values}")
+        rows = []
+        for s, vals in values.items():
+            arr = np.atleast_1d(np.asarray(vals))
+            if arr.ndim != 1:
+                raise ValueError(f"values for scale {s!r} must be one-dimensional")
+            rows.extend((s, i, v) for i, v in enumerate(arr.tolist()))
+        frame = pd.DataFrame(rows, columns=["scale", "seed", metric])
+        return cls(frame, scale="scale", seed="seed", value=metric)
+
+
+def as_population(
+    data: Population | pd.DataFrame,
+    *,
+    scale: Hashable | None = None,
+    seed: Hashable | None = None,
+    value: Hashable | Sequence[Hashable] | None = None,
+    task: Hashable | None = None,
+) -> Population:
+    """Accept a :class:`Population`, or a DataFrame plus column names.
+
+    Estimators call this first, so users may pass either form.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"n": [1, 1], "s": [0, 1], "y": [0.2, 0.4]})
+    >>> as_population(df, scale="n", seed="s", value="y").scales
+    array([1.])
+    """
+    if isinstance(data, Population):
+        if any(x is not None for x in (scale, seed, value, task)):
+            raise ValueError(
+                "column names (`scale`, `seed`, `value`, `task`) are only used with a "
+                "DataFrame; a Population already knows its columns"
+            )
+        return data
+    if isinstance(data, pd.DataFrame):
+        missing = [n for n, v in (("scale", scale), ("seed", seed), ("value", value)) if v is None]
+        if missing:
+            raise TypeError(
+                f"with a DataFrame, pass the column names {', '.join(f'`{m}=`' for m in missing)}"
+            )
+        return Population(data, scale=scale, seed=seed, value=value, task=task)
+    raise TypeError(f"expected a Population or a pandas DataFrame; got {type(data).__name__}")
