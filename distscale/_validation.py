@@ -77,7 +77,9 @@ def check_one_of(name: str, value: object, allowed: Sequence[object]) -> object:
     return value
 
 
-def check_finite_array(name: str, values: object, *, ndim: int = 1, min_size: int = 1) -> np.ndarray:
+def check_finite_array(
+    name: str, values: object, *, ndim: int = 1, min_size: int = 1
+) -> np.ndarray:
     """Convert ``values`` to a float array and check shape and finiteness.
 
     Parameters

@@ -207,11 +207,12 @@ class Population:
         dup = data.duplicated(subset=key, keep=False)
         if dup.any():
             first = data.loc[dup, key].drop_duplicates().iloc[0].tolist()
-            key_desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, first))
+            key_desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, first, strict=True))
             raise ValueError(
                 f"duplicate ({', '.join(map(str, key))}) rows: {int(dup.sum())} rows share a key, "
                 f"e.g. {key_desc} (rows {format_labels(data.index[dup].tolist())}); each run "
-                "must appear once" + ("" if task is not None else "; pass `task=` if rows differ by task")
+                "must appear once"
+                + ("" if task is not None else "; pass `task=` if rows differ by task")
             )
 
         self._scale = scale
@@ -327,8 +328,7 @@ class Population:
         metric = self._resolve_metric(metric)
         frame = self._single_task_frame()
         return [
-            g[metric].to_numpy(dtype=float).copy()
-            for _, g in frame.groupby(self._scale, sort=True)
+            g[metric].to_numpy(dtype=float).copy() for _, g in frame.groupby(self._scale, sort=True)
         ]
 
     def wide(self, metric: Hashable | None = None) -> pd.DataFrame:
@@ -372,11 +372,15 @@ class Population:
         counts = self._frame.groupby(self._task_key() + [self._scale], sort=True).size()
         few = counts[counts < minimum]
         if len(few):
-            labels = [str(k) for k in few.index.tolist()]
+            items = []
+            for key, n in few.items():
+                label = ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+                items.append(f"{label} ({n} seed{'s' * (n != 1)})")
             raise ValueError(
                 f"{purpose} needs at least {minimum} seeds at every scale; "
-                f"{len(few)} scales of column {self._scale!r} have fewer "
-                f"({format_labels(labels)} with {format_labels(few.tolist())} seeds)"
+                f"{len(few)} of {len(counts)} scales of column {self._scale!r} have fewer: "
+                + ", ".join(items[:5])
+                + (f", ... ({len(items) - 5} more)" if len(items) > 5 else "")
             )
 
     def require_positive_scale(self, *, purpose: str = "a log axis") -> None:
@@ -390,7 +394,9 @@ class Population:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_dict(cls, values: Mapping[float, Sequence[float]], *, metric: str = "value") -> Population:
+    def from_dict(
+        cls, values: Mapping[float, Sequence[float]], *, metric: str = "value"
+    ) -> Population:
         """Build a population from ``{scale: metric values}``; seeds are numbered 0, 1, ...
 
         Examples
