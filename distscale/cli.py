@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
@@ -152,25 +153,27 @@ def _readable_table(frame: pd.DataFrame) -> str:
     table = shown.pivot(index="scale", columns="statistic", values="cell")[order]
     n = frame.groupby("scale")["n"].max()
     table.insert(0, "n", n)
-    table.index = [f"{s:.4g}" for s in table.index]
-    table.index.name = "scale"
-    return table.to_string()
+    table.insert(0, "scale", [f"{s:.4g}" for s in table.index])
+    return table.to_string(index=False)
 
 
 def _run_summary(args: argparse.Namespace) -> int:
     from distscale.summary import summary_curves
 
     pop, threshold, higher, source = _load_for_summary(args)
-    result = summary_curves(
-        pop,
-        threshold=threshold,
-        higher_is_better=higher,
-        n_resamples=args.n_resamples,
-        confidence_level=args.confidence_level,
-        method=args.method,
-        rng=args.rng,
-        progress=not args.quiet,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = summary_curves(
+            pop,
+            threshold=threshold,
+            higher_is_better=higher,
+            n_resamples=args.n_resamples,
+            confidence_level=args.confidence_level,
+            method=args.method,
+            rng=args.rng,
+            progress=not args.quiet,
+        )
+    notes = list(dict.fromkeys(str(w.message) for w in caught))
     frame = result.to_frame()
     if args.out:
         try:
@@ -190,6 +193,9 @@ def _run_summary(args: argparse.Namespace) -> int:
         )
         print()
     print(_readable_table(frame))
+    if not args.quiet:
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
     return 0
 
 
