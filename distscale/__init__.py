@@ -6,18 +6,46 @@ how does that distribution change as models grow?
 
 from distscale._warnings import DegenerateDataWarning, DroppedRowsWarning
 from distscale.bootstrap import BootstrapResult, bootstrap
+from distscale.emergence import (
+    CurveEmergence,
+    EmergenceScores,
+    PerSeedEmergence,
+    breakthroughness,
+    curve_emergence,
+    emergence_scores,
+    linearity,
+    per_seed_emergence,
+)
+from distscale.io import read_lm_eval, read_population
 from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval
+from distscale.shift import DistributionShift, distribution_shift
+from distscale.summary import SummaryCurves, half_sample_mode, summary_curves
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BootstrapResult",
     "ConfidenceInterval",
+    "CurveEmergence",
     "DegenerateDataWarning",
+    "DistributionShift",
     "DroppedRowsWarning",
+    "EmergenceScores",
+    "PerSeedEmergence",
     "Population",
+    "SummaryCurves",
     "__version__",
     "as_population",
     "bootstrap",
+    "breakthroughness",
+    "curve_emergence",
+    "distribution_shift",
+    "emergence_scores",
+    "half_sample_mode",
+    "linearity",
+    "per_seed_emergence",
+    "read_lm_eval",
+    "read_population",
+    "summary_curves",
 ]

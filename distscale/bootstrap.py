@@ -10,6 +10,7 @@ resamples are processed in chunks so that peak memory stays bounded whatever
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,11 +23,14 @@ from distscale._validation import (
     check_one_of,
     check_rng,
 )
+from distscale._warnings import DegenerateDataWarning
 
-__all__ = ["BootstrapResult", "bootstrap"]
+__all__ = ["BootstrapResult", "bootstrap", "warn_zero_width"]
 
-#: Target number of float64 elements per stratum block in one chunk (~16 MB).
-_CHUNK_ELEMENTS = 2_000_000
+#: Target number of resampled values per chunk (about 0.5 MB of float64): small
+#: enough that a chunk and the statistic's temporaries stay in cache, large
+#: enough that per-chunk Python overhead is negligible.
+_CHUNK_ELEMENTS = 65_536
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,22 @@ class BootstrapResult:
     distribution: np.ndarray | None = field(default=None, repr=False)
 
 
-def _as_2d(result: object, batch: int) -> np.ndarray:
-    out = np.asarray(result, dtype=float)
+def _as_2d(result: object, batch: int, k: int | None = None) -> np.ndarray:
+    try:
+        out = np.asarray(result, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"`statistic` must return numbers; got {type(result).__name__}") from None
     if out.ndim == 1:
         out = out[:, None]
-    if out.ndim != 2 or out.shape[0] != batch:
+    if out.ndim != 2 or out.shape[0] != batch or out.shape[1] == 0:
         raise ValueError(
-            "`statistic` must return an array of shape (batch,) or (batch, k) for inputs of "
-            f"shape (batch, n); got shape {out.shape} for batch={batch}"
+            "`statistic` must return an array of shape (batch,) or (batch, k) with k >= 1 for "
+            f"inputs of shape (batch, n); got shape {out.shape} for batch={batch}"
+        )
+    if k is not None and out.shape[1] != k:
+        raise ValueError(
+            f"`statistic` returned {out.shape[1]} values per resample but {k} on the original "
+            "data; it must return the same number every time"
         )
     return out
 
@@ -106,22 +118,62 @@ def _jackknife_acceleration(
     """
     num = np.zeros(k)
     den = np.zeros(k)
+    total_n = sum(x.size for x in samples)
+    step = max(1, _CHUNK_ELEMENTS // total_n)  # leave-one-out rows per chunk: bounded memory
     for j, x in enumerate(samples):
         n = x.size
         if n < 2:
             continue
-        keep = ~np.eye(n, dtype=bool)
-        loo = np.broadcast_to(x, (n, n))[keep].reshape(n, n - 1)
-        args = [loo if i == j else np.broadcast_to(y, (n, y.size)) for i, y in enumerate(samples)]
-        theta = _as_2d(statistic(*args), n)
+        theta = np.empty((n, k))
+        cols = np.arange(n - 1)
+        for a in range(0, n, step):
+            left_out = np.arange(a, min(a + step, n))
+            # row r holds every index except left_out[r]
+            loo = x[cols + (cols >= left_out[:, None])]
+            rows = loo.shape[0]
+            args = [
+                loo if i == j else np.broadcast_to(y, (rows, y.size)) for i, y in enumerate(samples)
+            ]
+            theta[a : a + rows] = _as_2d(statistic(*args), rows, k)
         finite = np.isfinite(theta)
-        mean = np.nanmean(np.where(finite, theta, np.nan), axis=0)
-        u = np.where(finite, (n - 1) * (mean - theta), 0.0)
+        # Mean over the finite leave-one-out values; a column with none (a
+        # statistic undefined in every jackknife sample) contributes nothing
+        # (np.nanmean would raise a RuntimeWarning on it).
+        count = finite.sum(axis=0)
+        total = np.where(finite, theta, 0.0).sum(axis=0)
+        mean = total / np.maximum(count, 1)
+        u = np.where(finite, (n - 1) * (mean - np.where(finite, theta, 0.0)), 0.0)
         num += (u**3).sum(axis=0) / n**3
         den += (u**2).sum(axis=0) / n**2
     with np.errstate(invalid="ignore", divide="ignore"):
         accel = num / (6.0 * den**1.5)
     return np.where(den > 0, accel, 0.0)
+
+
+def _column_quantiles(
+    dist: np.ndarray, n_valid: np.ndarray, lo_q: np.ndarray, hi_q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column quantiles of the finite values, one sort for all columns.
+
+    Uses the same linear interpolation as ``numpy.quantile(method="linear")``
+    on each column's finite values; non-finite values sort last and are
+    ignored through ``n_valid``.
+    """
+    ordered = np.sort(np.where(np.isfinite(dist), dist, np.inf), axis=0)
+    cols = np.arange(dist.shape[1])
+    last = np.maximum(n_valid - 1, 0)
+    out = []
+    for q in (lo_q, hi_q):
+        pos = q * last
+        below = np.floor(pos).astype(int)
+        above = np.minimum(below + 1, last)
+        frac = pos - below
+        lo_val = ordered[below, cols]
+        hi_val = ordered[above, cols]
+        with np.errstate(invalid="ignore"):
+            value = np.where(frac > 0, lo_val + frac * (hi_val - lo_val), lo_val)
+        out.append(np.where(n_valid > 0, value, np.nan))
+    return out[0], out[1]
 
 
 def bootstrap(
@@ -161,8 +213,8 @@ def bootstrap(
     progress : bool, default False
         Show a progress bar over chunks.
     chunk_size : int, optional
-        Resamples per chunk; by default chosen to keep each block of
-        resampled data near 16 MB.
+        Resamples per chunk; by default about 65,536 resampled values per
+        chunk (cache-sized), so peak memory does not grow with ``n_resamples``.
 
     Returns
     -------
@@ -202,7 +254,7 @@ def bootstrap(
     for start in starts:
         m = min(chunk_size, n_resamples - start)
         resampled = [x[generator.integers(0, x.size, size=(m, x.size))] for x in strata]
-        dist[start : start + m] = _as_2d(statistic(*resampled), m)
+        dist[start : start + m] = _as_2d(statistic(*resampled), m, k)
 
     finite = np.isfinite(dist)
     n_valid = finite.sum(axis=0)
@@ -221,19 +273,23 @@ def bootstrap(
         degenerate[ok] = vmin == vmax
         if method == "bca":
             accel = _jackknife_acceleration(strata, statistic, k)
-            below = (masked < estimate).sum(axis=0)
+            # Mid-rank proportion of resamples below the estimate (ties count
+            # one half), as scipy.stats.bootstrap does: counting only strict
+            # "<" biases z0 for discrete statistics (median, proportions).
+            below = (masked < estimate).sum(axis=0) + (masked <= estimate).sum(axis=0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                z0 = special.ndtri(below / np.maximum(n_valid, 1))
+                z0 = special.ndtri(below / (2.0 * np.maximum(n_valid, 1)))
                 for q in (lo_q, hi_q):
                     zq = special.ndtri(q)
                     adj = special.ndtr(z0 + (z0 + zq) / (1 - accel * (z0 + zq)))
                     usable = np.isfinite(adj) & ~degenerate
                     q[usable] = adj[usable]
-        cols = np.flatnonzero(ok)
-        for c in cols:
-            col = masked[finite[:, c], c]
-            low[c], high[c] = np.quantile(col, [lo_q[c], hi_q[c]])
-            se[c] = col.std(ddof=1) if col.size > 1 else 0.0
+        low, high = _column_quantiles(dist, n_valid, lo_q, hi_q)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nansum(masked, axis=0) / np.maximum(n_valid, 1)
+            ss = np.nansum((masked - mean) ** 2, axis=0)
+            se = np.where(n_valid > 1, np.sqrt(ss / np.maximum(n_valid - 1, 1)), 0.0)
+        low[~ok] = high[~ok] = se[~ok] = np.nan
     return BootstrapResult(
         estimate=estimate,
         ci_low=low,
@@ -246,3 +302,15 @@ def bootstrap(
         method=method,
         distribution=dist if keep_distribution else None,
     )
+
+
+def warn_zero_width(labels: dict[str, str], where: str = "scales", stacklevel: int = 3) -> None:
+    """Warn once about zero-width intervals: ``labels`` maps statistic -> where."""
+    if labels:
+        parts = "; ".join(f"{stat} at {where} {s}" for stat, s in labels.items())
+        warnings.warn(
+            "zero-width confidence intervals (every valid bootstrap resample gave the same "
+            f"value) for {parts}",
+            DegenerateDataWarning,
+            stacklevel=stacklevel + 1,
+        )

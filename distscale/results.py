@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+
+import numpy as np
 
 __all__ = ["ConfidenceInterval"]
 
@@ -35,3 +38,34 @@ class ConfidenceInterval:
     def width(self) -> float:
         """``high - low``."""
         return self.high - self.low
+
+
+def scale_labels(scales: np.ndarray) -> list[object]:
+    """Scales as ints where they are whole numbers (for messages and frames)."""
+    return [int(s) if float(s).is_integer() else float(s) for s in scales]
+
+
+def pick(labels: list[object], mask: np.ndarray) -> list[object]:
+    """The labels where ``mask`` is true."""
+    return [labels[i] for i in np.flatnonzero(mask)]
+
+
+def frozen(arr: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``arr`` (result objects never share a caller's array)."""
+    arr = np.array(arr)
+    arr.flags.writeable = False
+    return arr
+
+
+def delegate_plot(name: str, result: object, ax: object) -> object:
+    """Call ``distscale.plot.<name>(result, ax=ax)``, importing matplotlib lazily."""
+    try:
+        module = importlib.import_module("distscale.plot")
+    except ModuleNotFoundError as exc:
+        if exc.name != "distscale.plot":
+            raise
+        module = None
+    func = getattr(module, name, None)
+    if func is None:
+        raise NotImplementedError("plotting arrives with distscale.plot")
+    return func(result, ax=ax)

@@ -42,7 +42,7 @@ from distscale import (
     per_seed_emergence,
 )
 
-RAW = Path("/work/shared/data/polypythias-ngram-losses/raw")
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "polypythias-ngram-losses" / "raw"
 
 
 # ------------------------------------------------------------------ reference twin

@@ -1,0 +1,42 @@
+"""Small helpers shared by several test modules."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from distscale import DegenerateDataWarning
+
+#: ``shared/data`` beside the repository (present for developers and in CI);
+#: tests that read it skip when it is absent.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def bimodal(n_scales, n_seeds, seed, p_success=None):
+    """Seeds that fail near 0 or succeed near 0.8, P(success) rising with scale."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i in range(n_scales):
+        p = (i + 1) / (n_scales + 1) if p_success is None else p_success
+        succ = rng.random(n_seeds) < p
+        out[i + 1] = np.where(
+            succ, 0.3 + 0.7 * rng.beta(5, 2, n_seeds), 0.15 * rng.beta(2, 5, n_seeds)
+        )
+    return out
+
+
+def quiet(fn, *args, **kwargs):
+    """Call ``fn`` with DegenerateDataWarning silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        return fn(*args, **kwargs)
+
+
+def collect_degenerate(fn, *args, **kwargs):
+    """Call ``fn``; return its result and the DegenerateDataWarning messages."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, [str(w.message) for w in caught if issubclass(w.category, DegenerateDataWarning)]
