@@ -4,6 +4,7 @@ How are the outcomes of many training seeds distributed at each scale, and
 how does that distribution change as models grow?
 """
 
+from distscale import datasets, io
 from distscale._warnings import DegenerateDataWarning, DroppedRowsWarning
 from distscale.bootstrap import BootstrapResult, bootstrap
 from distscale.emergence import (
@@ -40,9 +41,11 @@ __all__ = [
     "bootstrap",
     "breakthroughness",
     "curve_emergence",
+    "datasets",
     "distribution_shift",
     "emergence_scores",
     "half_sample_mode",
+    "io",
     "linearity",
     "per_seed_emergence",
     "read_lm_eval",
