@@ -171,7 +171,7 @@ def _run_summary(args: argparse.Namespace) -> int:
             confidence_level=args.confidence_level,
             method=args.method,
             rng=args.rng,
-            progress=not args.quiet,
+            progress=not args.quiet and sys.stderr.isatty(),
         )
     notes = list(dict.fromkeys(str(w.message) for w in caught))
     frame = result.to_frame()
