@@ -22,6 +22,12 @@ from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval
 from distscale.shift import DistributionShift, distribution_shift
 from distscale.summary import SummaryCurves, half_sample_mode, summary_curves
+from distscale.unimodality import (
+    DipTestResult,
+    bimodality_coefficient,
+    dip_statistic,
+    dip_test,
+)
 
 __version__ = "0.1.0"
 
@@ -30,6 +36,7 @@ __all__ = [
     "ConfidenceInterval",
     "CurveEmergence",
     "DegenerateDataWarning",
+    "DipTestResult",
     "DistributionShift",
     "DroppedRowsWarning",
     "EmergenceScores",
@@ -38,10 +45,13 @@ __all__ = [
     "SummaryCurves",
     "__version__",
     "as_population",
+    "bimodality_coefficient",
     "bootstrap",
     "breakthroughness",
     "curve_emergence",
     "datasets",
+    "dip_statistic",
+    "dip_test",
     "distribution_shift",
     "emergence_scores",
     "half_sample_mode",
