@@ -21,6 +21,7 @@ from distscale.io import read_lm_eval, read_population
 from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval
 from distscale.shift import DistributionShift, distribution_shift
+from distscale.success import SuccessCurve, success_curve
 from distscale.summary import SummaryCurves, half_sample_mode, summary_curves
 from distscale.unimodality import (
     DipTestResult,
@@ -42,6 +43,7 @@ __all__ = [
     "EmergenceScores",
     "PerSeedEmergence",
     "Population",
+    "SuccessCurve",
     "SummaryCurves",
     "__version__",
     "as_population",
@@ -60,5 +62,6 @@ __all__ = [
     "per_seed_emergence",
     "read_lm_eval",
     "read_population",
+    "success_curve",
     "summary_curves",
 ]
