@@ -1,0 +1,60 @@
+"""Optional PyTorch trainer: synthetic tasks, batched seed ensembles, populations.
+
+This subpackage needs PyTorch (``pip install "distscale[torch]"``); the rest of
+distscale does not, and ``import distscale`` never imports torch.
+
+The main entry point is :func:`train_population`, which trains many seeds of
+one setting (several at once, as a batched ensemble) and returns a tidy table
+that :class:`distscale.Population` accepts directly. See ``docs/training.md``.
+"""
+
+from __future__ import annotations
+
+try:
+    import torch  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "distscale.train needs PyTorch, which is not installed; install it with "
+        '`pip install "distscale[torch]"` (or see https://pytorch.org for a build '
+        "for your platform)"
+    ) from exc
+
+from distscale.train.arithmetic import AdditionTask
+from distscale.train.config import ModelConfig, TrainConfig, run_key
+from distscale.train.evaluate import EVAL_METRICS, evaluate_ensemble
+from distscale.train.model import EnsembleTransformer
+from distscale.train.populate import choose_ensemble_size, summarize_runs, train_population
+from distscale.train.tasks import (
+    CountTask,
+    Task,
+    TaskBatch,
+    available_tasks,
+    get_task,
+    register_task,
+    task_from_dict,
+)
+from distscale.train.trainer import EnsembleRun, EnsembleTrainer, lr_at, train_ensemble
+
+__all__ = [
+    "EVAL_METRICS",
+    "AdditionTask",
+    "CountTask",
+    "EnsembleRun",
+    "EnsembleTrainer",
+    "EnsembleTransformer",
+    "ModelConfig",
+    "Task",
+    "TaskBatch",
+    "TrainConfig",
+    "available_tasks",
+    "choose_ensemble_size",
+    "evaluate_ensemble",
+    "get_task",
+    "lr_at",
+    "register_task",
+    "run_key",
+    "summarize_runs",
+    "task_from_dict",
+    "train_ensemble",
+    "train_population",
+]

@@ -1,0 +1,271 @@
+"""Scoring an ensemble at every evaluation length.
+
+Per member and length, on the same ``n_samples`` sequences for every member:
+
+``exact_match``
+    Greedy autoregressive decoding from the prompt: the fraction of
+    sequences whose decoded target (every token up to and including
+    ``<eos>``) equals the reference exactly.
+``token_accuracy``
+    Greedy decoding, position-wise: the decoded sequence is cut after its
+    first ``<eos>``; each reference target position counts as correct when
+    the decoded token there exists and equals the reference. Averaged over
+    positions, then sequences.
+``edit_distance``
+    Token-level Levenshtein distance between the cut decoded sequence and
+    the reference target, divided by the target length (so in [0, 1]; 0 is a
+    perfect answer). Averaged over sequences.
+``nll``
+    Mean negative log-likelihood (nats per target token) of the reference
+    target under teacher forcing.
+``exact_match_teacher_forced``, ``token_accuracy_teacher_forced``
+    The same as above, but with the argmax prediction at every target
+    position given the *reference* prefix (teacher forcing). These are
+    upper bounds that ignore compounding errors; they are labelled as such
+    and never mixed with the greedy ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from distscale.train.config import check_int, derive_seed
+from distscale.train.model import EnsembleTransformer, KVCache
+from distscale.train.tasks import Task, TaskBatch
+
+__all__ = ["EVAL_METRICS", "evaluate_ensemble", "normalized_edit_distance"]
+
+#: Metric columns written by :func:`evaluate_ensemble`, in order.
+EVAL_METRICS = (
+    "exact_match",
+    "token_accuracy",
+    "edit_distance",
+    "nll",
+    "exact_match_teacher_forced",
+    "token_accuracy_teacher_forced",
+)
+
+
+def eval_batch(task: Task, length: int, n_samples: int, eval_seed: int) -> TaskBatch:
+    """The evaluation sequences at one length (independent of the other lengths evaluated)."""
+    gen = torch.Generator().manual_seed(derive_seed(eval_seed, "eval", length))
+    return task.sample(n_samples, length, gen)
+
+
+def _cut_after_eos(pred: np.ndarray, eos: int) -> np.ndarray:
+    """Lengths of predictions cut after their first ``eos`` (inclusive)."""
+    is_eos = pred == eos
+    has = is_eos.any(axis=1)
+    return np.where(has, is_eos.argmax(axis=1) + 1, pred.shape[1])
+
+
+def normalized_edit_distance(
+    pred: np.ndarray, pred_len: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """Levenshtein distance of ``pred[i, :pred_len[i]]`` to ``target[i]``, over target length.
+
+    Vectorised over rows: dynamic programming over prediction positions,
+    with each row of the table computed at once (insertions by a running
+    minimum).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pred = np.array([[1, 2, 3], [1, 3, 0], [9, 9, 9]])
+    >>> target = np.array([[1, 2, 3], [1, 2, 3], [1, 2, 3]])
+    >>> normalized_edit_distance(pred, np.array([3, 2, 3]), target).tolist()
+    [0.0, 0.3333333333333333, 1.0]
+    """
+    n, m = target.shape
+    cols = np.arange(m + 1)
+    prev = np.broadcast_to(cols, (n, m + 1)).astype(np.int64)
+    out = np.full(n, m, dtype=np.int64)  # an empty prediction needs m insertions
+    for i in range(1, pred.shape[1] + 1):
+        cost = (pred[:, i - 1 : i] != target).astype(np.int64)
+        diag_or_up = np.minimum(prev[:, 1:] + 1, prev[:, :-1] + cost)
+        cur = np.empty_like(prev)
+        cur[:, 0] = i
+        cur[:, 1:] = diag_or_up
+        # insertions: cur[j] = min_k<=j (cur[k] + j - k)
+        cur = np.minimum.accumulate(cur - cols, axis=1) + cols
+        done = pred_len == i
+        out[done] = cur[done, m]
+        prev = cur
+    return out / m
+
+
+@torch.no_grad()
+def _greedy(model: EnsembleTransformer, prompt: torch.Tensor, steps: int) -> torch.Tensor:
+    """Greedy decoding of ``steps`` tokens after ``prompt`` (E, n, P) with a KV cache."""
+    cache = KVCache(model.config.depth)
+    logits = model(prompt, cache=cache)[:, :, -1]
+    out = []
+    for step in range(steps):
+        nxt = logits.argmax(-1)
+        out.append(nxt)
+        if step + 1 < steps:
+            logits = model(nxt.unsqueeze(-1), cache=cache)[:, :, -1]
+    return torch.stack(out, dim=-1)
+
+
+@torch.no_grad()
+def _score_chunk(
+    model: EnsembleTransformer, task: Task, batch: TaskBatch
+) -> dict[str, np.ndarray]:
+    """Per member and sequence: greedy predictions and teacher-forced scores."""
+    start, size = batch.prompt_and_target()
+    device = model.device
+    n_members = model.ensemble_size
+    tokens = batch.tokens.to(device).unsqueeze(0).expand(n_members, -1, -1)
+    target = tokens[:, :, start : start + size]
+    logits = model(tokens[:, :, : start + size - 1])[:, :, start - 1 :]
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    target_logp = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+    tf_correct = logits.argmax(-1) == target
+    pred = _greedy(model, tokens[:, :, :start], size)
+    return {
+        "pred": pred.cpu().numpy(),
+        "target": batch.tokens[:, start : start + size].numpy(),
+        "target_logp": target_logp.cpu().double().numpy(),
+        "tf_correct": tf_correct.cpu().numpy(),
+    }
+
+
+def evaluate_ensemble(
+    model: EnsembleTransformer,
+    task: Task,
+    lengths: Sequence[int],
+    *,
+    n_samples: int = 128,
+    eval_seed: int = 0,
+    batch_size: int | None = None,
+    samples: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Score every member of ``model`` at every length in ``lengths``.
+
+    Parameters
+    ----------
+    model : EnsembleTransformer
+    task : Task
+    lengths : sequence of int
+        Problem sizes to evaluate (usually ``task.test_lengths``).
+    n_samples : int, default 128
+        Sequences per length, the same for every member.
+    eval_seed : int, default 0
+        Seed of the evaluation sequences (drawn per length from
+        ``derive_seed(eval_seed, "eval", length)``).
+    batch_size : int, optional
+        Score at most this many sequences at once (bounds memory).
+    samples : bool, default False
+        Also return per-sample outputs.
+
+    Returns
+    -------
+    metrics : pandas.DataFrame
+        One row per member and length: ``seed``, ``test_length`` and the
+        :data:`EVAL_METRICS` columns (see the module docstring).
+    samples : pandas.DataFrame or None
+        With ``samples=True``, one row per member, length and sequence:
+        ``seed``, ``test_length``, ``sample_id``, ``prediction`` (greedy tokens,
+        cut after the first ``<eos>``), ``target`` (reference target tokens),
+        ``target_logprobs`` (teacher-forced log-probability of each reference
+        target token); token columns hold lists.
+
+    Examples
+    --------
+    >>> from distscale.train import CountTask, EnsembleTransformer, ModelConfig
+    >>> task = CountTask(train_lengths=(1, 2), test_lengths=(3, 4), n_numbers=8)
+    >>> model = EnsembleTransformer(ModelConfig(depth=1, width=16, heads=2),
+    ...                             vocab_size=task.vocab_size, seeds=[0, 1])
+    >>> metrics, _ = evaluate_ensemble(model, task, task.test_lengths, n_samples=4)
+    >>> metrics[["seed", "test_length"]].values.tolist()
+    [[0, 3], [0, 4], [1, 3], [1, 4]]
+    >>> bool(metrics["exact_match"].between(0, 1).all())
+    True
+    """
+    if not isinstance(model, EnsembleTransformer):
+        raise TypeError(f"`model` must be an EnsembleTransformer; got {type(model).__name__}")
+    if not isinstance(task, Task):
+        raise TypeError(f"`task` must be a Task; got {type(task).__name__}")
+    lengths = [check_int("evaluate_ensemble", "lengths", n, minimum=1) for n in lengths]
+    if not lengths:
+        raise ValueError("`lengths` must name at least one evaluation length")
+    n_samples = check_int("evaluate_ensemble", "n_samples", n_samples, minimum=1)
+    chunk = n_samples if batch_size is None else check_int(
+        "evaluate_ensemble", "batch_size", batch_size, minimum=1
+    )
+    was_training = model.training
+    model.eval()
+    rows, sample_frames = [], []
+    seeds = np.asarray(model.seeds)
+    try:
+        for length in lengths:
+            batch = eval_batch(task, length, n_samples, eval_seed)
+            parts = [
+                _score_chunk(
+                    model, task, TaskBatch(batch.tokens[i : i + chunk],
+                                           batch.target_mask[i : i + chunk])
+                )
+                for i in range(0, n_samples, chunk)
+            ]
+            pred = np.concatenate([p["pred"] for p in parts], axis=1)  # (E, n, size)
+            target_logp = np.concatenate([p["target_logp"] for p in parts], axis=1)
+            tf_correct = np.concatenate([p["tf_correct"] for p in parts], axis=1)
+            target = np.concatenate([p["target"] for p in parts], axis=0)  # (n, size)
+            n_members, n, size = pred.shape
+            flat = pred.reshape(-1, size)
+            cut = _cut_after_eos(flat, task.eos_token)
+            positions = np.arange(size)
+            flat_target = np.broadcast_to(target, (n_members, n, size)).reshape(-1, size)
+            correct = (flat == flat_target) & (positions < cut[:, None])
+            token_acc = correct.mean(axis=1).reshape(n_members, n)
+            exact = correct.all(axis=1).reshape(n_members, n)
+            edit = normalized_edit_distance(flat, cut, flat_target).reshape(n_members, n)
+            nll = -target_logp.mean(axis=2)
+            for k in range(n_members):
+                rows.append(
+                    {
+                        "seed": int(seeds[k]),
+                        "test_length": length,
+                        "exact_match": float(exact[k].mean()),
+                        "token_accuracy": float(token_acc[k].mean()),
+                        "edit_distance": float(edit[k].mean()),
+                        "nll": float(nll[k].mean()),
+                        "exact_match_teacher_forced": float(tf_correct[k].all(axis=1).mean()),
+                        "token_accuracy_teacher_forced": float(tf_correct[k].mean()),
+                    }
+                )
+            if samples:
+                cut2 = cut.reshape(n_members, n)
+                target_lists = target.tolist()
+                sample_frames.append(
+                    pd.DataFrame(
+                        {
+                            "seed": np.repeat(seeds, n),
+                            "test_length": length,
+                            "sample_id": np.tile(np.arange(n), n_members),
+                            "prediction": [
+                                pred[k, i, : cut2[k, i]].tolist()
+                                for k in range(n_members)
+                                for i in range(n)
+                            ],
+                            "target": target_lists * n_members,
+                            "target_logprobs": target_logp.reshape(-1, size).tolist(),
+                        }
+                    )
+                )
+    finally:
+        model.train(was_training)
+    metrics = pd.DataFrame(rows).sort_values(["seed", "test_length"], kind="stable")
+    metrics = metrics.reset_index(drop=True)
+    sample_frame = None
+    if samples:
+        sample_frame = pd.concat(sample_frames, ignore_index=True)
+        sample_frame = sample_frame.sort_values(
+            ["seed", "test_length", "sample_id"], kind="stable"
+        ).reset_index(drop=True)
+    return metrics, sample_frame
