@@ -17,12 +17,19 @@ from distscale.emergence import (
     linearity,
     per_seed_emergence,
 )
+from distscale.inverse import InverseScalingResult, inverse_scaling
 from distscale.io import read_lm_eval, read_population
 from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval
 from distscale.shift import DistributionShift, distribution_shift
 from distscale.success import SuccessCurve, success_curve
 from distscale.summary import SummaryCurves, half_sample_mode, summary_curves
+from distscale.trend import (
+    MonotonicityTestResult,
+    TrendTestResult,
+    monotonicity_test,
+    trend_test,
+)
 from distscale.unimodality import (
     DipTestResult,
     bimodality_coefficient,
@@ -41,10 +48,13 @@ __all__ = [
     "DistributionShift",
     "DroppedRowsWarning",
     "EmergenceScores",
+    "InverseScalingResult",
+    "MonotonicityTestResult",
     "PerSeedEmergence",
     "Population",
     "SuccessCurve",
     "SummaryCurves",
+    "TrendTestResult",
     "__version__",
     "as_population",
     "bimodality_coefficient",
@@ -57,11 +67,14 @@ __all__ = [
     "distribution_shift",
     "emergence_scores",
     "half_sample_mode",
+    "inverse_scaling",
     "io",
     "linearity",
+    "monotonicity_test",
     "per_seed_emergence",
     "read_lm_eval",
     "read_population",
     "success_curve",
     "summary_curves",
+    "trend_test",
 ]
