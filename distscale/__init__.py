@@ -19,6 +19,8 @@ from distscale.emergence import (
 )
 from distscale.inverse import InverseScalingResult, inverse_scaling
 from distscale.io import read_lm_eval, read_population
+from distscale.mixture import ComponentSelection, MixtureFit, fit_mixture, select_components
+from distscale.modality import ModalityScan, modality_scan
 from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval
 from distscale.shift import DistributionShift, distribution_shift
@@ -41,6 +43,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BootstrapResult",
+    "ComponentSelection",
     "ConfidenceInterval",
     "CurveEmergence",
     "DegenerateDataWarning",
@@ -49,6 +52,8 @@ __all__ = [
     "DroppedRowsWarning",
     "EmergenceScores",
     "InverseScalingResult",
+    "MixtureFit",
+    "ModalityScan",
     "MonotonicityTestResult",
     "PerSeedEmergence",
     "Population",
@@ -66,14 +71,17 @@ __all__ = [
     "dip_test",
     "distribution_shift",
     "emergence_scores",
+    "fit_mixture",
     "half_sample_mode",
     "inverse_scaling",
     "io",
     "linearity",
+    "modality_scan",
     "monotonicity_test",
     "per_seed_emergence",
     "read_lm_eval",
     "read_population",
+    "select_components",
     "success_curve",
     "summary_curves",
     "trend_test",
