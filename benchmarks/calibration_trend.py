@@ -40,7 +40,9 @@ import numpy as np
 from scipy import stats
 
 import distscale
-from distscale.trend import _monotonicity_core, _select, _test_groups
+from distscale._rank_tests import _test_groups
+from distscale._subsets import _select
+from distscale.monotonicity import _monotonicity_core
 
 LEVELS = (0.01, 0.05, 0.10)
 TOLERANCE = 0.015

@@ -19,21 +19,15 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from distscale._rank_tests import _test_groups
+from distscale._subsets import _check_bool, _load, _success_mask
 from distscale._validation import check_confidence_level, check_one_of, check_rng
 from distscale._warnings import DegenerateDataWarning
 from distscale.population import Population
 from distscale.results import ConfidenceInterval
 from distscale.success import SuccessCurve, success_curve
-from distscale.trend import (
-    METHODS,
-    TrendTestResult,
-    _check_bool,
-    _check_threshold,
-    _load,
-    _success_mask,
-    _test_groups,
-    trend_test,
-)
+from distscale.summary import _check_threshold
+from distscale.trend import METHODS, TrendTestResult, trend_test
 
 __all__ = ["InverseScalingResult", "inverse_scaling"]
 
