@@ -15,7 +15,11 @@ Optionally (``--vmap``) the same step is also run as ``torch.func.vmap`` over
 a plain one-seed model (``stack_module_state`` style), the alternative
 batching design; and (``--eval``) the time to evaluate a seed.
 
+Finally (``bench_sweep_runner``) the whole sweep runner, ``Sweep.run``, on two
+1-thread worker processes vs one process, on the same small grid.
+
 Run:  python benchmarks/bench_trainer.py [--threads 1] [--repeats 3] [--vmap] [--eval]
+      python benchmarks/bench_trainer.py --sweep-only [--sweep-steps 100]
 """
 
 from __future__ import annotations
@@ -127,13 +131,45 @@ def time_fwd_bwd(trainer: EnsembleTrainer, steps: int, timer) -> float:
 
 
 # ------------------------------------------------------------- sweep runner
-def bench_sweep_runner() -> None:
+def bench_sweep_runner(steps: int = 100, seeds: int = 16, ensemble_size: int = 8) -> dict:
     """Whole sweep runner: both cores (two 1-thread worker processes) vs one process.
 
-    Placeholder: filled in together with ``distscale.train.Sweep``.
+    The same small grid (count task, train lengths 1-20, test lengths 21-30 with 32
+    samples each, depths 1 and 2, width 32, batch 32, ``seeds`` seeds per depth in
+    ensembles of ``ensemble_size``) is run by ``Sweep.run`` three ways, each into a fresh
+    store: in this process (``workers=0``), on one worker process and on two. Wall-clock
+    time from the call to the last commit, so worker start-up (importing torch in the
+    fork server), evaluation and the SQLite commits are included. Returns the timings.
     """
-    print("\nsweep runner (both cores vs one process): not measured yet "
-          "(added with distscale.train.Sweep)")
+    import os
+    import tempfile
+
+    from distscale.train import Sweep, SweepGrid
+
+    task = CountTask(train_lengths=range(1, 21), test_lengths=range(21, 31))
+    grid = SweepGrid.product(task, ModelConfig(width=32, heads=4),
+                             TrainConfig(steps=steps, batch_size=32, eval_samples=32),
+                             seeds=seeds, depth=[1, 2])
+    work = grid.n_runs * steps
+    n_units = grid.n_runs // ensemble_size
+    print(f"\nsweep runner: {grid.n_runs} runs ({len(grid.settings)} settings x {seeds} "
+          f"seeds, depth 1-2, width 32) x {steps} steps, ensembles of {ensemble_size} "
+          f"({n_units} units); wall clock incl. start-up, evaluation and commits; "
+          f"load average before: {os.getloadavg()[0]:.1f}")
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, workers in (("one process (in-process)", 0), ("1 worker process", 1),
+                               ("2 worker processes", 2)):
+            sweep = Sweep(grid, store=os.path.join(tmp, f"w{workers}.sqlite"),
+                          ensemble_size=ensemble_size)
+            start = time.perf_counter()
+            sweep.run(workers=workers, progress=False, threads=1)
+            out[workers] = time.perf_counter() - start
+            print(f"  {label:<26} {out[workers]:7.1f} s  {work / out[workers]:8.1f} "
+                  "seeds*steps/s")
+    print(f"  2 workers vs one process: {out[0] / out[2]:.2f}x;  2 workers vs 1 worker: "
+          f"{out[1] / out[2]:.2f}x  (load average after: {os.getloadavg()[0]:.1f})")
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,7 +179,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="keep the best of this many")
     parser.add_argument("--vmap", action="store_true", help="also time torch.func.vmap")
     parser.add_argument("--eval", action="store_true", help="also time evaluation per seed")
+    parser.add_argument("--sweep-only", action="store_true", help="only the sweep runner")
+    parser.add_argument("--sweep-steps", type=int, default=100, help="steps per sweep run")
     args = parser.parse_args(argv)
+    if args.sweep_only:
+        bench_sweep_runner(steps=args.sweep_steps)
+        return
     torch.set_num_threads(args.threads)
     timer = clock(args.threads)
     task = CountTask(train_lengths=range(1, 21), test_lengths=range(21, 31))
@@ -201,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
             per_seed = (timer() - start) / 16
             print(f"  depth {depth} width {width}: {per_seed:.2f} s per seed "
                   f"(= {per_seed * best[(depth, width, 16)]:.0f} training steps)")
-    bench_sweep_runner()
+    bench_sweep_runner(steps=args.sweep_steps)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory: {peak_rss:.0f} MiB")
 

@@ -5,6 +5,11 @@ prints the paper's summary curves (mode, mean, median, P(success), mean of
 successful and of failed runs, with seed-bootstrap CIs) per scale. With no
 PATH it runs on the bundled PolyPythias population (final checkpoint).
 
+``distscale train CONFIG.toml --store runs.sqlite [--scheduler ADDRESS]
+[--workers N]`` runs (or resumes) the training sweep described by a TOML
+file (see ``examples/count_sweep.toml`` and ``docs/training.md``); needs the
+``torch`` extra, and ``dask`` for ``--scheduler``.
+
 Errors are printed as one readable line on stderr with exit status 2; set
 the environment variable ``DISTSCALE_DEBUG=1`` to see the full traceback.
 """
@@ -99,6 +104,30 @@ def _build_parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="no progress bar and no header lines"
     )
     summary.set_defaults(func=_run_summary)
+
+    train = sub.add_parser(
+        "train",
+        help="run or resume a training sweep (needs the torch extra)",
+        description=(
+            "Train every (setting, seed) run of the sweep in CONFIG (TOML; see "
+            "examples/count_sweep.toml) that the SQLite store does not hold yet, on local "
+            "worker processes or a Dask scheduler. Rerun the same command to resume."
+        ),
+    )
+    train.add_argument("config", help="sweep configuration (TOML)")
+    train.add_argument(
+        "--store", default="runs.sqlite", help="SQLite run store (default runs.sqlite)"
+    )
+    train.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    train.add_argument(
+        "--workers", type=int, help="local worker processes (default: all cores; 0: this process)"
+    )
+    train.add_argument("--out", help="when finished, write the table (per length) to this CSV")
+    train.add_argument(
+        "--status", action="store_true", help="only print finished/pending runs per setting"
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar and no report")
+    train.set_defaults(func=_run_train)
     return parser
 
 
@@ -119,7 +148,8 @@ def _load_for_summary(args: argparse.Namespace):
         higher = BUNDLED_SUMMARY["higher_is_better"] and not args.lower_is_better
         return pop, threshold, higher, BUNDLED_SUMMARY["description"]
 
-    missing = [f"--{n}" for n in ("scale", "seed", "value", "threshold") if getattr(args, n) is None]
+    required = ("scale", "seed", "value", "threshold")
+    missing = [f"--{n}" for n in required if getattr(args, n) is None]
     if missing:
         raise _CLIError(f"with PATH, these options are required: {', '.join(missing)}")
     pop = read_population(
@@ -196,6 +226,54 @@ def _run_summary(args: argparse.Namespace) -> int:
     if not args.quiet:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    try:
+        from distscale.train import Sweep, SweepError
+    except ImportError as err:
+        raise _CLIError(str(err)) from None
+    if args.scheduler is not None and args.workers is not None:
+        raise _CLIError("--scheduler and --workers exclude each other")
+    sweep = Sweep.from_config(args.config, store=args.store)
+    say = (lambda *a: None) if args.quiet else print
+    say(f"sweep: {args.config}: {sweep.grid!r}")
+    say(f"store: {sweep.store}")
+    if not args.status:
+        client = None
+        if args.scheduler is not None:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise _CLIError(
+                    '--scheduler needs Dask: pip install "distscale[dask]"'
+                ) from None
+            try:
+                client = Client(args.scheduler, timeout="30s")
+            except OSError as err:
+                raise _CLIError(
+                    f"cannot connect to the Dask scheduler {args.scheduler!r}: {err}"
+                ) from None
+        try:
+            result = sweep.run(
+                client, workers=args.workers, progress=not args.quiet and sys.stderr.isatty()
+            )
+        except SweepError as err:
+            raise _CLIError(str(err)) from None
+        finally:
+            if client is not None:
+                client.close()
+        say(f"trained {result.n_trained} run(s) now")
+    status = sweep.status()
+    if not args.quiet:
+        print(status.to_frame().to_string(index=False))
+        print(f"{status.n_done} of {status.n_runs} runs finished, {status.n_pending} pending")
+    if args.out and not args.status:
+        try:
+            sweep.population().to_csv(args.out, index=False)
+        except OSError as err:
+            raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
     return 0
 
 

@@ -22,8 +22,11 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 from distscale.train.arithmetic import AdditionTask
 from distscale.train.config import ModelConfig, TrainConfig, run_key
 from distscale.train.evaluate import EVAL_METRICS, evaluate_ensemble
+from distscale.train.grid import Setting, SweepGrid
 from distscale.train.model import EnsembleTransformer
 from distscale.train.populate import choose_ensemble_size, summarize_runs, train_population
+from distscale.train.store import RunStore, read_store
+from distscale.train.sweep import Sweep, SweepError, SweepStatus
 from distscale.train.tasks import (
     CountTask,
     Task,
@@ -43,6 +46,12 @@ __all__ = [
     "EnsembleTrainer",
     "EnsembleTransformer",
     "ModelConfig",
+    "RunStore",
+    "Setting",
+    "Sweep",
+    "SweepError",
+    "SweepGrid",
+    "SweepStatus",
     "Task",
     "TaskBatch",
     "TrainConfig",
@@ -51,6 +60,7 @@ __all__ = [
     "evaluate_ensemble",
     "get_task",
     "lr_at",
+    "read_store",
     "register_task",
     "run_key",
     "summarize_runs",
