@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import distscale
@@ -203,6 +203,12 @@ def test_invariant_to_input_order(y, data):
 @given(y=curves, c=st.floats(0.01, 100.0))
 def test_invariant_to_positive_scaling_and_flips_sign_for_negative(y, c):
     y = np.asarray(y)  # |y| is 0 or > 1e-100: c * y cannot underflow into new ties
+    # Values that differ only in the last bits may swap order after rounding c * y
+    # (e.g. 999.9999999999999 vs 1000.0), which moves argmax/argmin: a property of
+    # floating point, not of the scores. Keep exact ties; require other values to
+    # differ by more than rounding.
+    gaps = np.abs(y[:, None] - y[None, :])
+    assume(np.all((gaps == 0) | (gaps > 1e-9 * np.abs(y).max())))
     scales = np.arange(len(y))
     base = _quiet(emergence_scores, scales, y)
     up = _quiet(emergence_scores, scales, c * y)
