@@ -25,7 +25,7 @@ from distscale._validation import (
 )
 from distscale._warnings import DegenerateDataWarning
 
-__all__ = ["BootstrapResult", "bootstrap", "warn_zero_width"]
+__all__ = ["BootstrapResult", "bootstrap", "bootstrap_groups", "warn_zero_width"]
 
 #: Target number of resampled values per chunk (about 0.5 MB of float64): small
 #: enough that a chunk and the statistic's temporaries stay in cache, large
@@ -314,3 +314,59 @@ def warn_zero_width(labels: dict[str, str], where: str = "scales", stacklevel: i
             DegenerateDataWarning,
             stacklevel=stacklevel + 1,
         )
+
+
+def bootstrap_groups(
+    groups: Sequence[Sequence[np.ndarray]],
+    statistic: Callable[..., np.ndarray],
+    k: int,
+    *,
+    n_resamples: int,
+    confidence_level: float,
+    method: str,
+    rng: np.random.Generator,
+    progress: bool = False,
+    desc: str = "bootstrap",
+) -> dict[str, np.ndarray]:
+    """Run :func:`bootstrap` on each group of strata and stack the results.
+
+    Used by estimators that bootstrap every scale (or every pair of
+    successive scales) separately with one shared generator.
+
+    Parameters
+    ----------
+    groups : sequence of sequences of 1-D arrays
+        ``groups[i]`` are the strata of group ``i`` (e.g. ``[x_scale_i]``).
+    statistic : callable
+        As in :func:`bootstrap`; returns ``k`` statistics per resample.
+    k : int
+        Number of statistics.
+
+    Returns
+    -------
+    dict
+        Arrays of shape ``(len(groups), k)``: ``estimate``, ``ci_low``,
+        ``ci_high``, ``standard_error``, ``n_valid``, ``degenerate``.
+    """
+    shape = (len(groups), k)
+    out = {name: np.full(shape, np.nan) for name in ("estimate", "ci_low", "ci_high")}
+    out["standard_error"] = np.full(shape, np.nan)
+    out["n_valid"] = np.zeros(shape, dtype=np.int64)
+    out["degenerate"] = np.zeros(shape, dtype=bool)
+    indices = range(len(groups))
+    if progress:
+        from tqdm.auto import tqdm
+
+        indices = tqdm(indices, desc=desc, leave=False)
+    for i in indices:
+        res = bootstrap(
+            groups[i],
+            statistic,
+            n_resamples=n_resamples,
+            confidence_level=confidence_level,
+            method=method,
+            rng=rng,
+        )
+        for name in out:
+            out[name][i] = getattr(res, name)
+    return out

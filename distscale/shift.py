@@ -24,7 +24,7 @@ from distscale._validation import (
     format_labels,
 )
 from distscale._warnings import DegenerateDataWarning
-from distscale.bootstrap import bootstrap, warn_zero_width
+from distscale.bootstrap import bootstrap_groups, warn_zero_width
 from distscale.population import Population, as_population
 from distscale.results import delegate_plot, frozen, pick, scale_labels
 
@@ -291,26 +291,18 @@ def distribution_shift(
     def statistic(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return _wasserstein_sorted(np.sort(a, axis=-1), np.sort(b, axis=-1), ps)
 
-    shape = (len(scales) - 1, len(ps))
-    est, low, high, se = (np.full(shape, np.nan) for _ in range(4))
-    n_valid = np.zeros(shape, dtype=np.int64)
-    degenerate = np.zeros(shape, dtype=bool)
-    indices = range(len(scales) - 1)
-    if progress:
-        from tqdm.auto import tqdm
-
-        indices = tqdm(indices, desc="distribution shift", unit="step", leave=False)
-    for i in indices:
-        res = bootstrap(
-            [samples[i], samples[i + 1]],
-            statistic,
-            n_resamples=n_resamples,
-            confidence_level=confidence_level,
-            method=method,
-            rng=generator,
-        )
-        est[i], low[i], high[i], se[i] = res.estimate, res.ci_low, res.ci_high, res.standard_error
-        n_valid[i], degenerate[i] = res.n_valid, res.degenerate
+    boot = bootstrap_groups(
+        [[samples[i], samples[i + 1]] for i in range(len(scales) - 1)],
+        statistic,
+        len(ps),
+        n_resamples=n_resamples,
+        confidence_level=confidence_level,
+        method=method,
+        rng=generator,
+        progress=progress,
+        desc="distribution shift",
+    )
+    degenerate = boot["degenerate"]
 
     labels = scale_labels(scales)
     n_seeds = np.array([x.size for x in samples], dtype=np.int64)
@@ -336,11 +328,11 @@ def distribution_shift(
         n_from=frozen(n_seeds[:-1]),
         n_to=frozen(n_seeds[1:]),
         p=ps,
-        estimates=frozen(est),
-        ci_low=frozen(low),
-        ci_high=frozen(high),
-        standard_error=frozen(se),
-        n_valid=frozen(n_valid),
+        estimates=frozen(boot["estimate"]),
+        ci_low=frozen(boot["ci_low"]),
+        ci_high=frozen(boot["ci_high"]),
+        standard_error=frozen(boot["standard_error"]),
+        n_valid=frozen(boot["n_valid"]),
         degenerate=frozen(degenerate),
         distance=distance,
         metric=metric,

@@ -30,7 +30,7 @@ from distscale._validation import (
     format_labels,
 )
 from distscale._warnings import DegenerateDataWarning
-from distscale.bootstrap import bootstrap, warn_zero_width
+from distscale.bootstrap import bootstrap_groups, warn_zero_width
 from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval, delegate_plot, frozen, pick, scale_labels
 
@@ -397,27 +397,18 @@ def summary_curves(
     scales = pop.scales
     statistic = _curve_statistic(threshold, higher_is_better)
 
-    k = len(STATISTICS)
-    shape = (len(scales), k)
-    est, low, high, se = (np.full(shape, np.nan) for _ in range(4))
-    n_valid = np.zeros(shape, dtype=np.int64)
-    degenerate = np.zeros(shape, dtype=bool)
-    indices = range(len(scales))
-    if progress:
-        from tqdm.auto import tqdm
-
-        indices = tqdm(indices, desc="summary curves", unit="scale", leave=False)
-    for i in indices:
-        res = bootstrap(
-            [samples[i]],
-            statistic,
-            n_resamples=n_resamples,
-            confidence_level=confidence_level,
-            method=method,
-            rng=generator,
-        )
-        est[i], low[i], high[i], se[i] = res.estimate, res.ci_low, res.ci_high, res.standard_error
-        n_valid[i], degenerate[i] = res.n_valid, res.degenerate
+    boot = bootstrap_groups(
+        [[x] for x in samples],
+        statistic,
+        len(STATISTICS),
+        n_resamples=n_resamples,
+        confidence_level=confidence_level,
+        method=method,
+        rng=generator,
+        progress=progress,
+        desc="summary curves",
+    )
+    est, degenerate = boot["estimate"], boot["degenerate"]
 
     labels = scale_labels(scales)
     n_seeds = np.array([x.size for x in samples], dtype=np.int64)
@@ -452,10 +443,10 @@ def summary_curves(
         scales=frozen(scales),
         n_seeds=frozen(n_seeds),
         estimates=frozen(est),
-        ci_low=frozen(low),
-        ci_high=frozen(high),
-        standard_error=frozen(se),
-        n_valid=frozen(n_valid),
+        ci_low=frozen(boot["ci_low"]),
+        ci_high=frozen(boot["ci_high"]),
+        standard_error=frozen(boot["standard_error"]),
+        n_valid=frozen(boot["n_valid"]),
         degenerate=frozen(degenerate),
         threshold=threshold,
         higher_is_better=higher_is_better,
