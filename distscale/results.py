@@ -7,11 +7,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ConfidenceInterval"]
+__all__ = ["ConfidenceInterval", "Interval"]
 
 
 @dataclass(frozen=True)
-class ConfidenceInterval:
+class Interval:
+    """A closed interval ``[low, high]``: the base of every interval in results.
+
+    Attributes
+    ----------
+    low, high : float
+        Lower and upper bounds.
+
+    Examples
+    --------
+    >>> Interval(1.0, 3.0).width
+    2.0
+    """
+
+    low: float
+    high: float
+
+    def __contains__(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    @property
+    def width(self) -> float:
+        """``high - low``."""
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval(Interval):
     """A two-sided confidence interval.
 
     Attributes
@@ -27,17 +54,6 @@ class ConfidenceInterval:
     >>> 0.3 in ci
     True
     """
-
-    low: float
-    high: float
-
-    def __contains__(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
-    @property
-    def width(self) -> float:
-        """``high - low``."""
-        return self.high - self.low
 
 
 def scale_labels(scales: np.ndarray) -> list[object]:

@@ -39,6 +39,7 @@ import pandas as pd
 
 from distscale._validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._warnings import DegenerateDataWarning
+from distscale.results import Interval
 
 __all__ = [
     "DipTestResult",
@@ -240,7 +241,7 @@ def _as_sample(name: str, x: object, *, allow_2d: bool) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ModalInterval:
+class ModalInterval(Interval):
     """The modal interval ``[low, high]`` of the closest unimodal fit.
 
     Examples
@@ -249,17 +250,6 @@ class ModalInterval:
     >>> m.width, 5.5 in m
     (1.0, True)
     """
-
-    low: float
-    high: float
-
-    def __contains__(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
-    @property
-    def width(self) -> float:
-        """``high - low``."""
-        return self.high - self.low
 
 
 @dataclass(frozen=True)
