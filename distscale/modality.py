@@ -52,6 +52,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from distscale._component_ci import _component_table
+from distscale._mixture_checks import (
+    _check_alpha,
+    _check_bounds,
+    _check_int,
+    _check_positive,
+    _pile_up,
+    _split_bounds,
+)
+from distscale._mixture_lrt import _bootstrap_lrt, _fit_groups
 from distscale._validation import (
     check_confidence_level,
     check_n_resamples,
@@ -60,25 +70,9 @@ from distscale._validation import (
     format_labels,
 )
 from distscale._warnings import DegenerateDataWarning
-from distscale.bootstrap import bootstrap
-from distscale.mixture import (
-    SD_FLOOR,
-    MixtureFit,
-    _assemble_fit,
-    _bootstrap_lrt,
-    _check_alpha,
-    _check_bounds,
-    _check_int,
-    _check_positive,
-    _component_labels,
-    _fit_batch,
-    _fit_groups,
-    _n_distinct,
-    _pile_up,
-    _point_label,
-    _split_bounds,
-)
+from distscale.mixture import SD_FLOOR, MixtureFit, _assemble_fit, _frozen
 from distscale.population import Population, as_population
+from distscale.results import scale_labels
 
 __all__ = ["ModalityScan", "holm", "modality_scan"]
 
@@ -103,16 +97,6 @@ def holm(pvalues: object) -> np.ndarray:
     order = ok[np.argsort(p[ok], kind="stable")]
     adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
     out[order] = adj
-    return out
-
-
-def _scale_labels(scales: np.ndarray) -> list[object]:
-    return [int(s) if float(s).is_integer() else float(s) for s in scales]
-
-
-def _frozen(arr: object, dtype: object = float) -> np.ndarray:
-    out = np.array(arr, dtype=dtype)
-    out.flags.writeable = False
     return out
 
 
@@ -270,77 +254,6 @@ class ModalityScan:
         return func(self, ax=ax)
 
 
-def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
-    """Vectorised statistic for :func:`distscale.bootstrap`: component parameters.
-
-    ``specs[i]`` is ``(k, point-mass locations, (weights, means, sds) of the
-    fit to the data)`` for scale ``i`` (or None to skip it). Every resample is
-    fitted from two starts: the fit to the data (so it converges in a few
-    steps and keeps its labelling) and the exact two-means split of the
-    resample; the better one wins. The statistic receives one ``(batch, n_i)`` resample array per
-    scale and returns, side by side for every scale, the overall weights,
-    means and sds of its ``k`` Gaussians sorted by mean (so labels never
-    switch), then the weights of its point masses. The resamples of all
-    scales with the same ``k`` and size are refitted together in one batch.
-    Rows with fewer than ``k`` distinct values inside the bounds give NaN for
-    the Gaussian part.
-    """
-    widths = [0 if sp is None else 3 * sp[0] + len(sp[1]) for sp in specs]
-    kw = dict(kw, n_init=2)
-    offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
-
-    def statistic(*xs: np.ndarray) -> np.ndarray:
-        batch = xs[0].shape[0]
-        out = np.full((batch, int(offsets[-1])), np.nan)
-        groups: dict[tuple[int, int, bool], list] = {}
-        for i, sp in enumerate(specs):
-            if sp is None:
-                continue
-            k, locs, start = sp
-            xb = xs[i]
-            inside = np.ones(xb.shape, dtype=bool)
-            for j, b in enumerate(locs):
-                at = xb == b
-                out[:, offsets[i] + 3 * k + j] = at.mean(axis=1)
-                inside &= ~at
-            if bounds is not None:  # a bound without values in the data may get some here
-                for b in bounds:
-                    if math.isfinite(b) and b not in locs:
-                        inside &= xb != b
-            if k == 0:
-                continue
-            w = inside.astype(float)
-            ok = np.flatnonzero(_n_distinct(xb, w) >= k)
-            if ok.size:
-                weighted = not bool(inside[ok].all())
-                key = (k, xb.shape[1], weighted)
-                groups.setdefault(key, []).append((i, ok, xb[ok], w[ok], start))
-        for (k, _, weighted), items in groups.items():
-            x_all = np.concatenate([it[2] for it in items])
-            w_all = np.concatenate([it[3] for it in items]) if weighted else None
-            init = tuple(
-                np.concatenate([np.repeat(it[4][j][None, :], it[1].size, axis=0) for it in items])
-                for j in range(3)
-            )
-            fit = _fit_batch(x_all, k, weights=w_all, rng=rng, init=init, **kw)
-            cont = (
-                np.ones((x_all.shape[0], 1))
-                if w_all is None
-                else w_all.sum(axis=1, keepdims=True) / x_all.shape[1]
-            )
-            start = 0
-            for i, ok, xb, _, _ in items:
-                rows = slice(start, start + xb.shape[0])
-                o = offsets[i]
-                out[ok, o : o + k] = fit["weights"][rows] * cont[rows]
-                out[ok, o + k : o + 2 * k] = fit["means"][rows]
-                out[ok, o + 2 * k : o + 3 * k] = fit["sds"][rows]
-                start += xb.shape[0]
-        return out
-
-    return statistic, offsets
-
-
 def _check_threshold(value: object) -> float | None:
     if value is None:
         return None
@@ -473,7 +386,7 @@ def modality_scan(
     generator = check_rng(rng)
     from distscale.unimodality import bimodality_coefficient, dip_test
 
-    labels = _scale_labels(scales)
+    labels = scale_labels(scales)
     n_scales = len(samples)
     kw = {"n_init": n_init, "sd_floor": sd_floor, "tol": 1e-6, "max_iter": 3000}
 
@@ -644,56 +557,9 @@ def modality_scan(
     # ------------------------------------------------- components with CIs
     chosen[n_cont == 0] = 0  # every value at a bound: point masses only
     chosen_fits = tuple(fits[int(chosen[i])][i] if chosen[i] else None for i in range(n_scales))
-    specs = []
-    for i, f in enumerate(chosen_fits):
-        if f is not None:
-            start = (f.weights / f.weights.sum(), f.means, f.sds)
-            specs.append((f.n_components, list(f.point_mass_locations), start))
-        elif splits[i][1]:  # every value at a bound: point masses only
-            specs.append((0, list(splits[i][1]), None))
-        else:
-            specs.append(None)
-    low = high = None
-    if n_boot_ci is not None and any(sp is not None for sp in specs):
-        stat, offsets = _component_statistic(specs, bounds, kw, generator)
-        res = bootstrap(
-            samples, stat, n_resamples=n_boot_ci, confidence_level=confidence_level,
-            rng=generator, progress=progress,
-        )
-        low, high = res.ci_low, res.ci_high
-    else:
-        offsets = np.concatenate(
-            [[0], np.cumsum([0 if sp is None else 3 * sp[0] + len(sp[1]) for sp in specs])]
-        ).astype(int)
-    records = []
-    for i, fit in enumerate(chosen_fits):
-        if specs[i] is None:
-            continue
-        if fit is None:
-            k, locs = 0, specs[i][1]
-            est = np.array([np.mean(samples[i] == b) for b in locs])
-        else:
-            k = fit.n_components
-            locs = list(fit.point_mass_locations)
-            est = np.concatenate([fit.weights, fit.means, fit.sds, fit.point_mass_weights])
-        o = offsets[i]
-        lo_i = np.full(est.size, np.nan) if low is None else low[o : o + est.size]
-        hi_i = np.full(est.size, np.nan) if high is None else high[o : o + est.size]
-        names = _component_labels(k) if k else ()
-        for j in range(k):
-            for p, col in (("weight", j), ("mean", k + j), ("sd", 2 * k + j)):
-                records.append(
-                    (scales[i], names[j], "gaussian", p, est[col], lo_i[col], hi_i[col])
-                )
-        for j, b in enumerate(locs):
-            col = 3 * k + j
-            records.append(
-                (scales[i], _point_label(b), "point mass", "weight", est[col], lo_i[col],
-                 hi_i[col])
-            )
-    components = pd.DataFrame(
-        records,
-        columns=["scale", "component", "kind", "parameter", "estimate", "ci_low", "ci_high"],
+    components = _component_table(
+        samples, scales, splits, chosen_fits, bounds, kw, n_boot_ci=n_boot_ci,
+        confidence_level=confidence_level, rng=generator, progress=progress,
     )
 
     return ModalityScan(

@@ -23,7 +23,9 @@ from sklearn.mixture import GaussianMixture
 
 import distscale
 from distscale import DegenerateDataWarning, fit_mixture, select_components
-from distscale.mixture import SD_FLOOR, _bootstrap_lrt, _detect_grid, _fit_batch, _fit_groups
+from distscale._em import _fit_batch
+from distscale._mixture_lrt import _bootstrap_lrt, _detect_grid, _fit_groups
+from distscale.mixture import SD_FLOOR
 
 
 # ----------------------------------------------------------------------- helpers
