@@ -42,7 +42,6 @@ same grid, so the test's null carries the data's discreteness.
 
 from __future__ import annotations
 
-import importlib
 import math
 import numbers
 import warnings
@@ -72,7 +71,7 @@ from distscale._validation import (
 from distscale._warnings import DegenerateDataWarning
 from distscale.mixture import SD_FLOOR, MixtureFit, _assemble_fit, _frozen
 from distscale.population import Population, as_population
-from distscale.results import scale_labels
+from distscale.results import delegate_plot, scale_labels
 
 __all__ = ["ModalityScan", "holm", "modality_scan"]
 
@@ -241,17 +240,8 @@ class ModalityScan:
         return out.sort_values(["scale"], kind="stable").reset_index(drop=True)
 
     def plot(self, ax: object = None) -> object:
-        """Draw the scan (delegates to :mod:`distscale.plot`)."""
-        try:
-            module = importlib.import_module("distscale.plot")
-        except ModuleNotFoundError as exc:
-            if exc.name != "distscale.plot":
-                raise
-            module = None
-        func = getattr(module, "plot_modality_scan", None)
-        if func is None:
-            raise NotImplementedError("plotting arrives with distscale.plot")
-        return func(self, ax=ax)
+        """Draw the scan with :func:`distscale.plot.modality_scan` (imported lazily)."""
+        return delegate_plot("modality_scan", self, ax)
 
 
 def _check_threshold(value: object) -> float | None:
