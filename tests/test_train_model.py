@@ -29,14 +29,7 @@ from distscale.train.config import derive_seed  # noqa: E402
 from distscale.train.evaluate import _greedy  # noqa: E402
 from distscale.train.model import KVCache  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest on one thread; avoids oversubscription under pytest -n 2."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 TOL = 1e-5

@@ -44,12 +44,7 @@ TRAIN = TrainConfig(steps=20, batch_size=8, eval_samples=8)
 NONDETERMINISTIC = ["seconds_per_seed"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def small_grid(seeds=4):

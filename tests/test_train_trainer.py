@@ -35,14 +35,7 @@ from distscale.train import (  # noqa: E402
 from distscale.train.evaluate import normalized_edit_distance  # noqa: E402
 from distscale.train.trainer import _clip_per_member  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest on one thread; avoids oversubscription under pytest -n 2."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 TASK = CountTask(train_lengths=(1, 2, 3, 4), test_lengths=(5, 6), n_numbers=10)
