@@ -275,6 +275,19 @@ def _warn_fit(fit: MixtureFit, where: str = "", stacklevel: int = 3) -> None:
 
 
 # ------------------------------------------------------------------ public API
+def _check_engine_args(
+    n_init: object, sd_floor: object, tol: object, max_iter: object, bounds: object
+) -> tuple:
+    """Validate the EM settings shared by :func:`fit_mixture` and :func:`select_components`."""
+    return (
+        _check_int("n_init", n_init, 1),
+        _check_positive("sd_floor", sd_floor, upper=1.0),
+        _check_positive("tol", tol),
+        _check_int("max_iter", max_iter, 1),
+        _check_bounds(bounds),
+    )
+
+
 def fit_mixture(
     x: object,
     *,
@@ -339,11 +352,9 @@ def fit_mixture(
     """
     x = check_finite_array("x", x, min_size=1)
     k = _check_int("n_components", n_components, 1)
-    n_init = _check_int("n_init", n_init, 1)
-    sd_floor = _check_positive("sd_floor", sd_floor, upper=1.0)
-    tol = _check_positive("tol", tol)
-    max_iter = _check_int("max_iter", max_iter, 1)
-    bounds = _check_bounds(bounds)
+    n_init, sd_floor, tol, max_iter, bounds = _check_engine_args(
+        n_init, sd_floor, tol, max_iter, bounds
+    )
     generator = check_rng(rng)
     inside, locs, masks = _split_bounds(x, bounds)
     xi = x[inside]
@@ -516,11 +527,9 @@ def select_components(
     check_one_of("method", method, ("lrt", "bic"))
     n_resamples = check_n_resamples(n_resamples, minimum=1)
     alpha = _check_alpha(alpha)
-    n_init = _check_int("n_init", n_init, 1)
-    sd_floor = _check_positive("sd_floor", sd_floor, upper=1.0)
-    tol = _check_positive("tol", tol)
-    max_iter = _check_int("max_iter", max_iter, 1)
-    bounds = _check_bounds(bounds)
+    n_init, sd_floor, tol, max_iter, bounds = _check_engine_args(
+        n_init, sd_floor, tol, max_iter, bounds
+    )
     generator = check_rng(rng)
     inside, locs, masks = _split_bounds(x, bounds)
     xi = x[inside]
