@@ -78,7 +78,7 @@ def check_one_of(name: str, value: object, allowed: Sequence[object]) -> object:
 
 
 def check_finite_array(
-    name: str, values: object, *, ndim: int = 1, min_size: int = 1
+    name: str, values: object, *, ndim: int | tuple[int, ...] = 1, min_size: int = 1
 ) -> np.ndarray:
     """Convert ``values`` to a float array and check shape and finiteness.
 
@@ -88,8 +88,8 @@ def check_finite_array(
         Argument name used in error messages.
     values : array_like
         Numbers to check.
-    ndim : int
-        Required number of dimensions.
+    ndim : int or tuple of int
+        Required number of dimensions (or the allowed numbers).
     min_size : int
         Required minimum number of elements.
     """
@@ -97,8 +97,10 @@ def check_finite_array(
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"`{name}` must contain only numbers") from None
-    if arr.ndim != ndim:
-        raise ValueError(f"`{name}` must be {ndim}-dimensional; got shape {arr.shape}")
+    allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if arr.ndim not in allowed:
+        dims = " or ".join(f"{d}-dimensional" for d in allowed)
+        raise ValueError(f"`{name}` must be {dims}; got shape {arr.shape}")
     if arr.size < min_size:
         raise ValueError(f"`{name}` must have at least {min_size} values; got {arr.size}")
     bad = np.flatnonzero(~np.isfinite(arr.ravel()))

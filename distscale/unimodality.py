@@ -37,7 +37,12 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from distscale._validation import check_n_resamples, check_one_of, check_rng, format_labels
+from distscale._validation import (
+    check_finite_array,
+    check_n_resamples,
+    check_one_of,
+    check_rng,
+)
 from distscale._warnings import DegenerateDataWarning
 from distscale.results import Interval
 
@@ -216,24 +221,10 @@ def _dips_of_sorted_rows(rows: np.ndarray) -> np.ndarray:
 
 
 def _as_sample(name: str, x: object, *, allow_2d: bool) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must contain only numbers") from None
-    allowed = (1, 2) if allow_2d else (1,)
-    if arr.ndim not in allowed:
-        shape = "1-dimensional or 2-dimensional (one sample per row)" if allow_2d else (
-            "1-dimensional"
-        )
-        raise ValueError(f"`{name}` must be {shape}; got shape {arr.shape}")
+    """One sample (1-D) or, with ``allow_2d``, one sample per row; finite numbers."""
+    arr = check_finite_array(name, x, ndim=(1, 2) if allow_2d else 1, min_size=0)
     if arr.shape[-1] == 0 or arr.size == 0:
         raise ValueError(f"`{name}` must have at least 1 value per sample; got shape {arr.shape}")
-    bad = np.flatnonzero(~np.isfinite(arr.ravel()))
-    if bad.size:
-        raise ValueError(
-            f"`{name}` has {bad.size} non-finite values (NaN or inf) at flat positions "
-            f"{format_labels(bad.tolist())}"
-        )
     return arr
 
 
