@@ -4,7 +4,7 @@ How are the outcomes of many training seeds distributed at each scale, and
 how does that distribution change as models grow?
 """
 
-from distscale import datasets, io
+from distscale import datasets, io, metrics
 from distscale._warnings import DegenerateDataWarning, DroppedRowsWarning
 from distscale.bootstrap import BootstrapResult, bootstrap
 from distscale.emergence import (
@@ -19,6 +19,7 @@ from distscale.emergence import (
 )
 from distscale.inverse import InverseScalingResult, inverse_scaling
 from distscale.io import read_lm_eval, read_population
+from distscale.metrics import score_samples
 from distscale.mixture import ComponentSelection, MixtureFit, fit_mixture, select_components
 from distscale.modality import ModalityScan, modality_scan
 from distscale.population import Population, as_population
@@ -76,11 +77,13 @@ __all__ = [
     "inverse_scaling",
     "io",
     "linearity",
+    "metrics",
     "modality_scan",
     "monotonicity_test",
     "per_seed_emergence",
     "read_lm_eval",
     "read_population",
+    "score_samples",
     "select_components",
     "success_curve",
     "summary_curves",

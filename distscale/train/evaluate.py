@@ -33,21 +33,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from distscale.metrics import _padded_levenshtein
+from distscale.run_table import EVAL_METRICS
 from distscale.train.config import check_int, derive_seed
 from distscale.train.model import EnsembleTransformer, KVCache
 from distscale.train.tasks import Task, TaskBatch
 
 __all__ = ["EVAL_METRICS", "evaluate_ensemble", "normalized_edit_distance"]
-
-#: Metric columns written by :func:`evaluate_ensemble`, in order.
-EVAL_METRICS = (
-    "exact_match",
-    "token_accuracy",
-    "edit_distance",
-    "nll",
-    "exact_match_teacher_forced",
-    "token_accuracy_teacher_forced",
-)
 
 
 def eval_batch(task: Task, length: int, n_samples: int, eval_seed: int) -> TaskBatch:
@@ -68,9 +60,9 @@ def normalized_edit_distance(
 ) -> np.ndarray:
     """Levenshtein distance of ``pred[i, :pred_len[i]]`` to ``target[i]``, over target length.
 
-    Vectorised over rows: dynamic programming over prediction positions,
-    with each row of the table computed at once (insertions by a running
-    minimum).
+    The token-level distance comes from the engine of
+    :func:`distscale.metrics.edit_distance` (one implementation for the
+    trainer and the per-sample metrics).
 
     Examples
     --------
@@ -80,22 +72,7 @@ def normalized_edit_distance(
     >>> normalized_edit_distance(pred, np.array([3, 2, 3]), target).tolist()
     [0.0, 0.3333333333333333, 1.0]
     """
-    n, m = target.shape
-    cols = np.arange(m + 1)
-    prev = np.broadcast_to(cols, (n, m + 1)).astype(np.int64)
-    out = np.full(n, m, dtype=np.int64)  # an empty prediction needs m insertions
-    for i in range(1, pred.shape[1] + 1):
-        cost = (pred[:, i - 1 : i] != target).astype(np.int64)
-        diag_or_up = np.minimum(prev[:, 1:] + 1, prev[:, :-1] + cost)
-        cur = np.empty_like(prev)
-        cur[:, 0] = i
-        cur[:, 1:] = diag_or_up
-        # insertions: cur[j] = min_k<=j (cur[k] + j - k)
-        cur = np.minimum.accumulate(cur - cols, axis=1) + cols
-        done = pred_len == i
-        out[done] = cur[done, m]
-        prev = cur
-    return out / m
+    return _padded_levenshtein(pred, pred_len, target) / target.shape[1]
 
 
 @torch.no_grad()

@@ -14,28 +14,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from distscale.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
 from distscale.train.config import ModelConfig, TrainConfig, check_int, run_key
-from distscale.train.evaluate import EVAL_METRICS
 from distscale.train.tasks import Task
 from distscale.train.trainer import _check_configs, _check_seeds, train_ensemble
 
 __all__ = ["choose_ensemble_size", "summarize_runs", "train_population"]
 
-#: Run-level columns of the table (constant over a run's rows).
-RUN_COLUMNS = (
-    "run_id",
-    "task",
-    "depth",
-    "width",
-    "heads",
-    "mlp_ratio",
-    "positional",
-    "n_params",
-    "steps",
-    "seed",
-)
-#: Columns describing how the run went (also constant over a run's rows).
-TRAINING_COLUMNS = ("train_loss", "ensemble_size", "seconds_per_seed")
 
 
 def choose_ensemble_size(
@@ -231,69 +216,3 @@ def train_population(
     if samples:
         return table, pd.concat(sample_frames, ignore_index=True)
     return table
-
-
-def summarize_runs(
-    table: pd.DataFrame, *, lengths: Sequence[int] | None = None, split: str = "test"
-) -> pd.DataFrame:
-    """One row per run: every metric averaged over the evaluated lengths.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`train_population` (level "length"), possibly
-        concatenated over several settings.
-    lengths : sequence of int, optional
-        Average over these lengths only (e.g. the longest test lengths); by
-        default all lengths of ``split``.
-    split : {"test", "train"}, default "test"
-
-    Returns
-    -------
-    pandas.DataFrame
-        The run columns, ``n_lengths`` (how many lengths were averaged), the
-        metric columns (means over lengths) and the training columns. For
-        exact match this is the OOD exact match averaged over test lengths.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> table = pd.DataFrame({
-    ...     "run_id": ["a", "a", "b", "b"], "task": "count", "depth": 1, "width": 8,
-    ...     "heads": 1, "mlp_ratio": 4.0, "positional": "nope", "n_params": 10,
-    ...     "steps": 5, "seed": [0, 0, 1, 1], "split": "test", "length": [4, 5, 4, 5],
-    ...     "exact_match": [1.0, 0.5, 0.0, 0.25], "token_accuracy": 1.0,
-    ...     "edit_distance": 0.0, "nll": 0.1, "exact_match_teacher_forced": 1.0,
-    ...     "token_accuracy_teacher_forced": 1.0, "train_loss": 0.1,
-    ...     "ensemble_size": 2, "seconds_per_seed": 1.0})
-    >>> summarize_runs(table)[["seed", "n_lengths", "exact_match"]].values.tolist()
-    [[0.0, 2.0, 0.75], [1.0, 2.0, 0.125]]
-    >>> summarize_runs(table, lengths=[5])["exact_match"].tolist()
-    [0.5, 0.25]
-    """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"`table` must be a pandas DataFrame; got {type(table).__name__}")
-    need = [*RUN_COLUMNS, "split", "length", *EVAL_METRICS, *TRAINING_COLUMNS]
-    missing = [c for c in need if c not in table.columns]
-    if missing:
-        raise ValueError(
-            f"`table` lacks column(s) {missing}; pass the per-length output of train_population"
-        )
-    if split not in ("test", "train"):
-        raise ValueError(f"`split` must be 'test' or 'train'; got {split!r}")
-    rows = table[table["split"] == split]
-    if lengths is not None:
-        wanted = [check_int("summarize_runs", "lengths", n, minimum=1) for n in lengths]
-        absent = sorted(set(wanted) - set(rows["length"].tolist()))
-        if absent:
-            raise ValueError(f"`lengths` {absent} were not evaluated (split {split!r})")
-        rows = rows[rows["length"].isin(wanted)]
-    if rows.empty:
-        raise ValueError(f"`table` has no rows with split {split!r}")
-    keys = [*RUN_COLUMNS, *TRAINING_COLUMNS]
-    grouped = rows.groupby("run_id", sort=False)
-    out = grouped[[*EVAL_METRICS]].mean()
-    out.insert(0, "n_lengths", grouped.size())
-    first = grouped[[c for c in keys if c != "run_id"]].first()
-    out = first.join(out).reset_index()
-    return out[[*RUN_COLUMNS, "n_lengths", *EVAL_METRICS, *TRAINING_COLUMNS]]

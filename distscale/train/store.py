@@ -43,8 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from distscale.train.evaluate import EVAL_METRICS
-from distscale.train.populate import RUN_COLUMNS, TRAINING_COLUMNS
+from distscale.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
 
 __all__ = ["RESULT_COLUMNS", "RunStore", "read_store"]
 
@@ -380,7 +379,5 @@ def read_store(path: str | os.PathLike, *, level: str = "length") -> pd.DataFram
              "run_id"]
     table = table.sort_values(order, kind="stable", ignore_index=True)
     if level == "run":
-        from distscale.train.populate import summarize_runs
-
         table = summarize_runs(table)
     return table
