@@ -18,7 +18,7 @@ from distscale.emergence import (
     per_seed_emergence,
 )
 from distscale.inverse import InverseScalingResult, inverse_scaling
-from distscale.io import read_lm_eval, read_population
+from distscale.io import read_lm_eval, read_lm_eval_samples, read_population, read_samples
 from distscale.metrics import score_samples
 from distscale.mixture import ComponentSelection, MixtureFit, fit_mixture, select_components
 from distscale.modality import ModalityScan, modality_scan
@@ -82,7 +82,9 @@ __all__ = [
     "monotonicity_test",
     "per_seed_emergence",
     "read_lm_eval",
+    "read_lm_eval_samples",
     "read_population",
+    "read_samples",
     "score_samples",
     "select_components",
     "success_curve",

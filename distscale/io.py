@@ -635,3 +635,9 @@ def read_lm_eval(
     if frame["model_args"].isna().all():
         frame = frame.drop(columns="model_args")
     return frame
+
+
+# Per-sample readers live in lm_eval_samples and samples_io (which use the helpers above),
+# re-exported here.
+from distscale.lm_eval_samples import read_lm_eval_samples  # noqa: E402, F401
+from distscale.samples_io import read_samples, write_samples  # noqa: E402, F401
