@@ -19,9 +19,11 @@ from distscale.emergence import (
 )
 from distscale.inverse import InverseScalingResult, inverse_scaling
 from distscale.io import read_lm_eval, read_lm_eval_samples, read_population, read_samples
+from distscale.metric_comparison import MetricComparison, MetricVerdict, compare_metrics
 from distscale.metrics import score_samples
 from distscale.mixture import ComponentSelection, MixtureFit, fit_mixture, select_components
 from distscale.modality import ModalityScan, modality_scan
+from distscale.nested_bootstrap import NestedBootstrapResult, nested_bootstrap
 from distscale.population import Population, as_population
 from distscale.results import ConfidenceInterval
 from distscale.shift import DistributionShift, distribution_shift
@@ -53,9 +55,12 @@ __all__ = [
     "DroppedRowsWarning",
     "EmergenceScores",
     "InverseScalingResult",
+    "MetricComparison",
+    "MetricVerdict",
     "MixtureFit",
     "ModalityScan",
     "MonotonicityTestResult",
+    "NestedBootstrapResult",
     "PerSeedEmergence",
     "Population",
     "SuccessCurve",
@@ -66,6 +71,7 @@ __all__ = [
     "bimodality_coefficient",
     "bootstrap",
     "breakthroughness",
+    "compare_metrics",
     "curve_emergence",
     "datasets",
     "dip_statistic",
@@ -80,6 +86,7 @@ __all__ = [
     "metrics",
     "modality_scan",
     "monotonicity_test",
+    "nested_bootstrap",
     "per_seed_emergence",
     "read_lm_eval",
     "read_lm_eval_samples",
