@@ -28,7 +28,7 @@ from distscale._emergence_core import (
 from distscale._validation import format_labels
 from distscale._warnings import DegenerateDataWarning
 from distscale.population import Population, as_population
-from distscale.results import frozen
+from distscale.results import delegate_plot, frozen
 
 __all__ = ["CurveEmergence", "PerSeedEmergence", "curve_emergence", "per_seed_emergence"]
 
@@ -106,6 +106,13 @@ class PerSeedEmergence:
             curve_min=self.curve_min,
             curve_max=self.curve_max,
         )
+
+    def plot(self, ax: object = None, **kwargs: object) -> object:
+        """Draw the seed curves with :func:`distscale.plot.seed_trajectories` (lazily).
+
+        Pass ``population=``: the scores do not keep the seeds' values.
+        """
+        return delegate_plot("seed_trajectories", self, ax, **kwargs)
 
 
 def _check_min_scales(min_scales: object) -> int:

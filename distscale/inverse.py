@@ -24,7 +24,7 @@ from distscale._subsets import _check_bool, _load, _success_mask
 from distscale._validation import check_confidence_level, check_one_of, check_rng
 from distscale._warnings import DegenerateDataWarning
 from distscale.population import Population
-from distscale.results import ConfidenceInterval
+from distscale.results import ConfidenceInterval, delegate_plot
 from distscale.success import SuccessCurve, success_curve
 from distscale.summary import _check_threshold
 from distscale.trend import METHODS, TrendTestResult, trend_test
@@ -147,6 +147,10 @@ class InverseScalingResult:
                 "significant": [bool(r[4] <= self.alpha / r[5]) for r in rows],
             }
         )
+
+    def plot(self, ax: object = None, **kwargs: object) -> object:
+        """Draw both panels with :func:`distscale.plot.inverse_scaling` (imported lazily)."""
+        return delegate_plot("inverse_scaling", self, ax, **kwargs)
 
 
 def _fmt(p: float) -> str:

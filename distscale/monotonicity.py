@@ -24,7 +24,7 @@ from distscale._subsets import _load, _per_scale_frame, _select, _validate_commo
 from distscale._validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._warnings import DegenerateDataWarning
 from distscale.population import Population
-from distscale.results import frozen, scale_labels
+from distscale.results import delegate_plot, frozen, scale_labels
 
 __all__ = ["MonotonicityTestResult", "monotonicity_test"]
 
@@ -160,6 +160,10 @@ class MonotonicityTestResult:
             violation=np.asarray(self.means) - np.asarray(self.isotonic),
             null_mean=self.null_means,
         )
+
+    def plot(self, ax: object = None, **kwargs: object) -> object:
+        """Draw the means and isotonic fit with :func:`distscale.plot.trend` (imported lazily)."""
+        return delegate_plot("trend", self, ax, **kwargs)
 
 
 def monotonicity_test(

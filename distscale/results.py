@@ -73,8 +73,8 @@ def frozen(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def delegate_plot(name: str, result: object, ax: object) -> object:
-    """Call ``distscale.plot.<name>(result, ax=ax)``, importing matplotlib lazily."""
+def delegate_plot(name: str, result: object, ax: object, **kwargs: object) -> object:
+    """Call ``distscale.plot.<name>(result, ax=ax, **kwargs)``, importing matplotlib lazily."""
     try:
         module = importlib.import_module("distscale.plot")
     except ModuleNotFoundError as exc:
@@ -84,4 +84,4 @@ def delegate_plot(name: str, result: object, ax: object) -> object:
     func = getattr(module, name, None)
     if func is None:
         raise NotImplementedError("plotting arrives with distscale.plot")
-    return func(result, ax=ax)
+    return func(result, ax=ax, **kwargs)
