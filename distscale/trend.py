@@ -47,7 +47,7 @@ from distscale._validation import check_n_resamples, check_one_of, check_rng, fo
 from distscale._warnings import DegenerateDataWarning
 from distscale.monotonicity import MonotonicityTestResult, monotonicity_test
 from distscale.population import Population
-from distscale.results import frozen, scale_labels
+from distscale.results import delegate_plot, frozen, scale_labels
 
 __all__ = ["MonotonicityTestResult", "TrendTestResult", "monotonicity_test", "trend_test"]
 
@@ -129,6 +129,10 @@ class TrendTestResult:
         return _per_scale_frame(
             self.scales, self.n, weight=self.weight, mean=self.means, isotonic=self.isotonic
         )
+
+    def plot(self, ax: object = None, **kwargs: object) -> object:
+        """Draw the means and isotonic fit with :func:`distscale.plot.trend` (imported lazily)."""
+        return delegate_plot("trend", self, ax, **kwargs)
 
 
 def trend_test(
