@@ -9,11 +9,16 @@
   standard and deduplicated training data, up to 27 checkpoints, zero- and
   five-shot), computed from the lm-evaluation-harness result files.
   (Apache-2.0, EleutherAI/pythia.)
+* :func:`load_count_population` -- 288 small transformers (6 widths x 48
+  seeds) trained on CPU by :mod:`distscale.train` to count, scored on
+  sequences longer than any seen in training: OOD exact match is bimodal
+  across seeds at intermediate widths. Made here (``scripts/make_count_population.py``).
 
 The tables are small CSV files shipped inside the package (see
 ``distscale/datasets/data/README.md`` for provenance and every
-transformation; they are rebuilt by ``scripts/make_datasets.py``). Each keeps
-its upstream license file next to it.
+transformation; the real-data tables are rebuilt by
+``scripts/make_datasets.py`` and keep their upstream license files next to
+them).
 
 ``params`` is the total parameter count of each Pythia size, from the "Total
 params" column of the Pythia README / model-card table "Naming convention and
@@ -22,21 +27,28 @@ parameter count" (:data:`PYTHIA_PARAMS`).
 
 from __future__ import annotations
 
-import functools
 import numbers
 from collections.abc import Sequence
-from importlib import resources
 
 import pandas as pd
 
+from distscale.datasets._bundled import bundled, check_as_frame
+from distscale.datasets._count import (
+    COUNT_POPULATION_DEFAULTS,
+    COUNT_POPULATION_METRICS,
+    load_count_population,
+)
 from distscale.datasets._pythia import PYTHIA_BATCH_TOKENS, PYTHIA_PARAMS
 from distscale.population import Population
 
 __all__ = [
+    "COUNT_POPULATION_DEFAULTS",
+    "COUNT_POPULATION_METRICS",
     "MMLU_METRICS",
     "POLYPYTHIAS_METRICS",
     "PYTHIA_PARAMS",
     "PYTHIA_VARIANTS",
+    "load_count_population",
     "load_polypythias",
     "load_pythia_mmlu",
 ]
@@ -72,23 +84,6 @@ POLYPYTHIAS_METRICS = (
 MMLU_METRICS = ("mmlu_acc", "mmlu_acc_norm")
 #: Training-run variants accepted by :func:`load_pythia_mmlu`.
 PYTHIA_VARIANTS = tuple(PYTHIA_BATCH_TOKENS)
-
-
-@functools.cache
-def _read_bundled(name: str) -> pd.DataFrame:
-    resource = resources.files(__name__).joinpath("data").joinpath(name)
-    with resource.open("rb") as fh:
-        return pd.read_csv(fh, compression="gzip" if name.endswith(".gz") else None)
-
-
-def _bundled(name: str) -> pd.DataFrame:
-    return _read_bundled(name).copy()
-
-
-def _check_as_frame(as_frame: object) -> bool:
-    if not isinstance(as_frame, bool):
-        raise TypeError(f"`as_frame` must be True or False; got {as_frame!r}")
-    return as_frame
 
 
 def _select_step(
@@ -178,8 +173,8 @@ def load_polypythias(
     >>> load_polypythias(step=None, as_frame=True).shape
     (665, 28)
     """
-    as_frame = _check_as_frame(as_frame)
-    frame = _bundled("polypythias_ngram.csv.gz")
+    as_frame = check_as_frame(as_frame)
+    frame = bundled("polypythias_ngram.csv.gz")
     frame = _select_step(
         frame, step, ["model_size", "seed"], as_frame=as_frame, dataset="PolyPythias"
     )
@@ -282,7 +277,7 @@ def load_pythia_mmlu(
     standard    0.253
     Name: 70426624.0, dtype: float64
     """
-    as_frame = _check_as_frame(as_frame)
+    as_frame = check_as_frame(as_frame)
     chosen_variants = _check_variants(variants)
     if num_fewshot is None:
         if not as_frame:
@@ -295,7 +290,7 @@ def load_pythia_mmlu(
     elif num_fewshot not in (0, 5):
         raise ValueError(f"`num_fewshot` must be 0 or 5 (or None); got {num_fewshot}")
 
-    frame = _bundled("pythia_mmlu.csv")
+    frame = bundled("pythia_mmlu.csv")
     frame = frame.loc[frame["variant"].isin(chosen_variants)]
     if num_fewshot is not None:
         available = sorted(frame["num_fewshot"].unique().tolist())

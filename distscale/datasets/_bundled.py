@@ -1,0 +1,29 @@
+"""Reading the package's bundled data files."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["bundled", "check_as_frame"]
+
+
+@functools.cache
+def _read_bundled(name: str) -> pd.DataFrame:
+    resource = resources.files("distscale.datasets").joinpath("data").joinpath(name)
+    with resource.open("rb") as fh:
+        return pd.read_csv(fh, compression="gzip" if name.endswith(".gz") else None)
+
+
+def bundled(name: str) -> pd.DataFrame:
+    """A fresh copy of the bundled table ``data/<name>`` (CSV, gzip if ``.gz``)."""
+    return _read_bundled(name).copy()
+
+
+def check_as_frame(as_frame: object) -> bool:
+    """Validate a loader's ``as_frame`` flag."""
+    if not isinstance(as_frame, bool):
+        raise TypeError(f"`as_frame` must be True or False; got {as_frame!r}")
+    return as_frame
