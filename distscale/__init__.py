@@ -25,6 +25,7 @@ from distscale.mixture import ComponentSelection, MixtureFit, fit_mixture, selec
 from distscale.modality import ModalityScan, modality_scan
 from distscale.nested_bootstrap import NestedBootstrapResult, nested_bootstrap
 from distscale.population import Population, as_population
+from distscale.report import Report, make_report
 from distscale.results import ConfidenceInterval
 from distscale.shift import DistributionShift, distribution_shift
 from distscale.success import SuccessCurve, success_curve
@@ -63,6 +64,7 @@ __all__ = [
     "NestedBootstrapResult",
     "PerSeedEmergence",
     "Population",
+    "Report",
     "SuccessCurve",
     "SummaryCurves",
     "TrendTestResult",
@@ -83,6 +85,7 @@ __all__ = [
     "inverse_scaling",
     "io",
     "linearity",
+    "make_report",
     "metrics",
     "modality_scan",
     "monotonicity_test",

@@ -10,6 +10,12 @@ PATH it runs on the bundled PolyPythias population (final checkpoint).
 file (see ``examples/count_sweep.toml`` and ``docs/training.md``); needs the
 ``torch`` extra, and ``dask`` for ``--scheduler``.
 
+``distscale report [PATH] --scale COL --seed COL --value COL --threshold T
+[--bounds LO HI] [--lower-is-better] [--out DIR]`` runs every analysis and
+writes a self-contained HTML page with figures and tables (see
+:func:`distscale.report.make_report` and ``docs/report.md``). With no PATH it
+runs on the bundled count-task population.
+
 Errors are printed as one readable line on stderr with exit status 2; set
 the environment variable ``DISTSCALE_DEBUG=1`` to see the full traceback.
 """
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -128,6 +135,56 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar and no report")
     train.set_defaults(func=_run_train)
+
+    report = sub.add_parser(
+        "report",
+        help="run every analysis and write an HTML report with figures and tables",
+        description=(
+            "Run the summary curves, modality scan, success curve, per-seed emergence, "
+            "trend, inverse-scaling and distribution-shift analyses on one population and "
+            "write DIR/report.html (self-contained), DIR/figures/*.png|svg and "
+            "DIR/tables/*.csv. With no PATH, runs on the bundled count-task population "
+            "(its own columns, threshold and bounds; the options override them)."
+        ),
+    )
+    report.add_argument(
+        "path", nargs="?", help="CSV, TSV or Parquet file, one row per run (optional)"
+    )
+    report.add_argument("--scale", help="scale column (numeric)")
+    report.add_argument("--seed", help="seed column")
+    report.add_argument("--value", help="metric column")
+    # numbers are parsed by _run_report, so that a bad one gives one readable line
+    report.add_argument(
+        "--threshold", help="a run succeeds when its metric is beyond this value"
+    )
+    report.add_argument(
+        "--bounds", nargs=2, metavar=("LO", "HI"), help="range of the metric, e.g. 0 1"
+    )
+    report.add_argument(
+        "--lower-is-better",
+        action="store_true",
+        help="success means metric < threshold (losses); default is metric > threshold",
+    )
+    report.add_argument(
+        "--out", default="distscale-report", help="output folder (default distscale-report)"
+    )
+    report.add_argument("--title", help="page title")
+    report.add_argument(
+        "--resamples",
+        "--n-resamples",
+        dest="resamples",
+        default="1000",
+        help="seed-bootstrap resamples per confidence interval (default 1000)",
+    )
+    report.add_argument(
+        "--seed-rng",
+        "--rng",
+        dest="seed_rng",
+        default="0",
+        help="random seed; the same seed gives the same report (default 0)",
+    )
+    report.add_argument("--quiet", action="store_true", help="no progress lines")
+    report.set_defaults(func=_run_report)
     return parser
 
 
@@ -274,6 +331,143 @@ def _run_train(args: argparse.Namespace) -> int:
             sweep.population().to_csv(args.out, index=False)
         except OSError as err:
             raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
+    return 0
+
+
+def _number(option: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _CLIError(f"{option} must be a number; got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _CLIError(f"{option} must be a finite number; got {text!r}")
+    return value
+
+
+def _whole(option: str, text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise _CLIError(f"{option} must be a whole number; got {text!r}") from None
+    if value < minimum:
+        raise _CLIError(f"{option} must be at least {minimum}; got {value}")
+    return value
+
+
+def _load_for_report(args: argparse.Namespace) -> tuple[object, dict, str]:
+    """The population and the settings that the options do not give."""
+    if args.path is None:
+        from distscale import datasets
+
+        defaults = dict(datasets.COUNT_POPULATION_DEFAULTS)
+        frame = datasets.load_count_population(as_frame=True)
+        columns = {n: getattr(args, n) or defaults[n] for n in ("scale", "seed", "value")}
+        same_metric = columns["value"] == defaults["value"]
+        if not same_metric and args.threshold is None:
+            raise _CLIError(
+                f"--value {args.value} is not the bundled default {defaults['value']!r}: "
+                "give --threshold (and --bounds / --lower-is-better as the metric needs)"
+            )
+        settings = {
+            "threshold": defaults["threshold"] if args.threshold is None else None,
+            "bounds": defaults.get("bounds") if same_metric and args.bounds is None else None,
+            "higher_is_better": defaults.get("higher_is_better", True) if same_metric else True,
+        }
+        source = defaults.get("description", "bundled count-task population")
+        pop = _population(frame, columns, "the bundled count population")
+        return pop, settings, str(source)
+
+    missing = [f"--{n}" for n in ("scale", "seed", "value", "threshold") if not getattr(args, n)]
+    if missing:
+        raise _CLIError(f"with PATH, these options are required: {', '.join(missing)}")
+    from distscale.io import read_population
+
+    try:
+        pop = read_population(args.path, scale=args.scale, seed=args.seed, value=args.value)
+    except FileNotFoundError:
+        raise _CLIError(f"PATH {args.path!r}: no such file") from None
+    except (ValueError, TypeError) as err:
+        raise _CLIError(_file_error(args.path, _first_line(err))) from None
+    settings = {"threshold": None, "bounds": None, "higher_is_better": True}
+    return pop, settings, str(args.path)
+
+
+def _population(frame: pd.DataFrame, columns: dict, what: str) -> object:
+    from distscale.population import Population
+
+    try:
+        return Population(frame, **columns)
+    except (ValueError, TypeError) as err:
+        raise _CLIError(f"{what}: {_first_line(err)}") from None
+
+
+_MISSING_COLUMN = re.compile(r"`(scale|seed|value)(?:\[\d+\])?` column (.+?) not found in `frame`")
+
+
+def _file_error(path: str, message: str) -> str:
+    """A reader/validation error as one line that names PATH, and the option of a column."""
+    own = f"'{path}': "
+    if message.startswith(own):  # read_population names the file itself
+        message = message[len(own) :]
+    missing = _MISSING_COLUMN.search(message)
+    if missing:
+        option, column = missing.groups()
+        rest = message[missing.end() :].lstrip("; ")
+        return f"--{option} {column}: no such column in PATH {path!r}; {rest}".rstrip("; ")
+    return f"PATH {path!r}: {message}"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from distscale.report import make_report
+
+    # check the numbers before reading any data
+    threshold = None if args.threshold is None else _number("--threshold", args.threshold)
+    bounds = None
+    if args.bounds is not None:
+        lo, hi = (_number("--bounds", b) for b in args.bounds)
+        if not lo < hi:
+            raise _CLIError(f"--bounds LO HI needs LO < HI; got {lo:g} {hi:g}")
+        bounds = (lo, hi)
+    resamples = _whole("--resamples", args.resamples, 2)
+    seed_rng = _whole("--seed-rng", args.seed_rng, 0)
+
+    pop, defaults, source = _load_for_report(args)
+    if threshold is None:
+        threshold = defaults["threshold"]
+    if bounds is None:
+        bounds = defaults["bounds"]
+    higher = defaults["higher_is_better"] and not args.lower_is_better
+    try:
+        report = make_report(
+            pop,
+            threshold=threshold,
+            bounds=None if bounds is None else tuple(bounds),
+            higher_is_better=higher,
+            out_dir=args.out,
+            title=args.title,
+            source=source,
+            n_resamples=resamples,
+            rng=seed_rng,
+            progress=not args.quiet,
+        )
+    except OSError as err:
+        raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
+    except ValueError as err:
+        if "bounds" in str(err):
+            raise _CLIError(f"--bounds: {_first_line(err)}") from None
+        raise
+    if not args.quiet:
+        for line in report.summary:
+            print(f"- {line}")
+        print(
+            f"wrote {report.html} ({len(report.figures)} figure files, {len(report.tables)} "
+            f"tables) in {report.seconds:.1f} s"
+        )
     return 0
 
 

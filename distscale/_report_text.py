@@ -1,0 +1,281 @@
+"""Words and numbers of the report page: the context, number formats, the summary sentences.
+
+Part of :func:`distscale.report.make_report` (with :mod:`distscale._report_figures`
+and :mod:`distscale._report_page`); everything here only formats results.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from distscale.population import Population
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the page needs."""
+
+    pop: Population
+    results: Mapping[str, object]
+    threshold: float
+    higher_is_better: bool
+    bounds: tuple[float, float] | None
+    alpha: float
+    confidence_level: float
+    n_resamples: int
+    rng: str  # how the page shows the `rng` argument
+    title: str | None
+    source: str | None
+
+    @property
+    def metric(self) -> object:
+        return self.pop.metric
+
+    @property
+    def scale_name(self) -> str:
+        return str(self.pop.scale)
+
+    @property
+    def rule(self) -> str:
+        return f"{self.metric} {'>' if self.higher_is_better else '<'} {self.threshold:g}"
+
+# ================================================================================ numbers
+def fmt(v: float, digits: int = 3) -> str:
+    """A number for prose: 3 significant digits, ``n/a`` for NaN, ``∞`` for infinities."""
+    v = float(v)
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    return f"{v:.{digits}g}"
+
+
+def fmt_scale(v: float) -> str:
+    """A scale for prose: whole numbers below 10,000 as is, large ones as 14.1M."""
+    v = float(v)
+    if not math.isfinite(v):
+        return fmt(v)
+    if abs(v) >= 1e4:
+        for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(v) >= factor:
+                return f"{v / factor:.3g}{suffix}"
+    if v.is_integer():
+        return str(int(v))
+    return f"{v:.4g}"
+
+
+def fmt_p(p: float) -> str:
+    p = float(p)
+    if math.isnan(p):
+        return "p = n/a"
+    return "p < 0.001" if p < 1e-3 else f"p = {p:.2g}"
+
+
+def pct(v: float) -> str:
+    return "n/a" if not math.isfinite(float(v)) else f"{100 * float(v):.0f}%"
+
+# ============================================================================== sentences
+def _capacity_sentence(ctx: Context) -> str | None:
+    scan = ctx.results.get("modality_scan")
+    if scan is None:
+        return None
+    name = ctx.scale_name
+    if scan.capacity_threshold is None:
+        text = (
+            f"Capacity threshold: no scale is detected as bimodal (mixture likelihood-ratio "
+            f"tests, Holm-adjusted over the scales at α = {ctx.alpha:g})"
+        )
+    else:
+        where = [fmt_scale(s) for s in scan.scales[scan.bimodal]]
+        i = int(np.flatnonzero(scan.bimodal)[0])
+        text = (
+            f"Capacity threshold: the seed distribution is first bimodal at {name} = "
+            f"{fmt_scale(scan.capacity_threshold)} (Holm-adjusted "
+            f"{fmt_p(scan.adjusted_pvalue[i])}); bimodal at {name} = {', '.join(where)}"
+        )
+    if scan.p_success is not None:
+        if scan.success_scale is None:
+            text += "; P(success) stays at or below 50% at every scale."
+        else:
+            text += f"; P(success) first exceeds 50% at {name} = {fmt_scale(scan.success_scale)}"
+            if scan.capacity_threshold is not None and (
+                scan.capacity_threshold < scan.success_scale
+            ):
+                i = int(np.flatnonzero(scan.bimodal)[0])
+                share = scan.p_success[i]
+                at = "no seed succeeds" if share == 0 else f"only {pct(share)} succeed"
+                text += (
+                    f", so the distribution splits well before most seeds succeed "
+                    f"({at} at the threshold)."
+                )
+            else:
+                text += "."
+    else:
+        text += "."
+    if scan.capacity_threshold is not None:
+        i = int(np.flatnonzero(scan.bimodal)[0])
+        if scan.dip_pvalue[i] > ctx.alpha:
+            text += (
+                f" Hartigan's dip test does not confirm two modes at {name} = "
+                f"{fmt_scale(scan.capacity_threshold)} ({fmt_p(scan.dip_pvalue[i])}): one skewed "
+                "mode can also fail a one-Gaussian fit, so check the seed distributions below."
+            )
+    return text
+
+
+def _trend_phrase(res: object, alpha: float) -> str:
+    if res is None:
+        return "cannot be tested (it needs runs of that group at 2 or more scales)"
+    if res.pvalue <= alpha:
+        way = "rises" if res.effect_size > 0 else "falls"
+        return f"{way} with scale (concordance {res.effect_size:+.2f}, {fmt_p(res.pvalue)})"
+    return f"shows no significant trend ({fmt_p(res.pvalue)})"
+
+
+def _mean_sentences(ctx: Context) -> list[str]:
+    out = []
+    curves = ctx.results.get("summary_curves")
+    dec = ctx.results.get("mean_decomposition")
+    name = ctx.scale_name
+    if curves is not None:
+        mean = curves.estimate("mean")
+        s0, s1 = curves.scales[0], curves.scales[-1]
+        if mean[-1] == mean[0]:
+            out.append(
+                f"The mean of {ctx.metric} is the same at {name} = {fmt_scale(s0)} and "
+                f"{fmt_scale(s1)} ({fmt(mean[0])})."
+            )
+        else:
+            way = "rises" if mean[-1] > mean[0] else "falls"
+            text = (
+                f"The mean of {ctx.metric} {way} from {fmt(mean[0])} at {name} = "
+                f"{fmt_scale(s0)} to {fmt(mean[-1])} at {fmt_scale(s1)}"
+            )
+            emerg = ctx.results.get("curve_emergence")
+            if emerg is not None and len(curves.scales) >= 3:
+                b = dict(zip(emerg.statistics, emerg.breakthroughness, strict=True))
+                text += (
+                    f". Breakthroughness (large in size = a sudden jump; a straight line over "
+                    f"{len(curves.scales)} scales scores {len(curves.scales) - 1}): "
+                    f"mode {fmt(b['mode'], 2)}, mean {fmt(b['mean'], 2)}, P(success) "
+                    f"{fmt(b['p_success'], 2)}"
+                )
+            out.append(text + ".")
+    if dec is not None and math.isfinite(dec.share):
+        last, lo_all, hi_all = dec.estimates[-1], dec.ci_low[-1], dec.ci_high[-1]
+        lo, hi = dec.share_ci
+        p = curves.estimate("p_success") if curves is not None else None
+        moves = f" ({pct(p[0])} → {pct(p[-1])} of seeds succeed)" if p is not None else ""
+        parts = (
+            f"{pct(dec.share)} of the change (95% CI {pct(lo)} to {pct(hi)}) comes from the "
+            f"change in P(success){moves}; successful runs changing contribute "
+            f"{fmt(last[2])} and failed runs changing {fmt(last[3])} of the total {fmt(last[0])}"
+        )
+        if lo_all[0] <= 0 <= hi_all[0]:
+            out.append(
+                f"The change of the mean, {fmt(last[0])}, is within noise (CI {fmt(lo_all[0])} "
+                f"to {fmt(hi_all[0])}): there is no clear jump to explain; {parts}."
+            )
+        elif dec.share >= 0.5:
+            out.append(f"The jump in the mean is explained by P(success): {parts}.")
+        else:
+            out.append(f"The change in the mean is not mainly a change of P(success): {parts}.")
+    if curves is not None:
+        groups = []
+        for stat, key, label in (
+            ("mean_success", "trend_success", "successful"),
+            ("mean_failure", "trend_failure", "failed"),
+        ):
+            y = curves.estimate(stat)
+            y = y[np.isfinite(y)]
+            size = f" (from {fmt(y[0])} to {fmt(y[-1])})" if y.size >= 2 else ""
+            groups.append(
+                f"the mean of {label} runs{size} "
+                f"{_trend_phrase(ctx.results.get(key), ctx.alpha)}"
+            )
+        out.append(
+            f"Within each group (Jonckheere-Terpstra, two-sided): {groups[0]}; {groups[1]}."
+        )
+    return out
+
+
+def x50_sentence(ctx: Context) -> str | None:
+    sc = ctx.results.get("success_curve")
+    if sc is None:
+        return None
+    fit = f"{sc.model} fit in {sc.x} scale"
+    if sc.penalty == "firth":
+        fit += ", Firth-penalised" + (" as the data are separated" if sc.separation else "")
+    if math.isnan(sc.x50):
+        return f"The fitted P(success) does not cross 50% within the observed scales ({fit})."
+    return (
+        f"The fitted P(success) crosses 50% at {ctx.scale_name} ≈ {fmt_scale(sc.x50)} "
+        f"({pct(sc.confidence_level)} CI {fmt_scale(sc.x50_ci.low)} to "
+        f"{fmt_scale(sc.x50_ci.high)}; {fit})."
+    )
+
+
+def seed_sentence(ctx: Context) -> str | None:
+    seeds = ctx.results.get("per_seed_emergence")
+    if seeds is None:
+        return None
+    sign = 1.0 if ctx.higher_is_better else -1.0  # emergent = a sudden *improvement*
+    b = sign * np.asarray(seeds.breakthroughness)
+    lin = sign * np.asarray(seeds.linearity)
+    finite = b[np.isfinite(b)]
+    i_b = int(np.argmax(np.where(np.isnan(b), -np.inf, b)))
+    i_l = int(np.argmax(np.where(np.isnan(lin), -np.inf, lin)))
+    med = fmt(np.median(finite), 2) if finite.size else "n/a"
+    signed = "" if ctx.higher_is_better else " (sign flipped: lower is better)"
+    return (
+        f"Single seeds differ: across {len(seeds.seeds)} seeds, breakthroughness{signed} runs "
+        f"from {fmt(np.nanmin(b), 2)} to {fmt(np.nanmax(b), 2)} (median {med}); the most "
+        f"emergent curve is seed {seeds.seeds[i_b]} ({fmt(b[i_b], 2)}), the most linear seed "
+        f"{seeds.seeds[i_l]} (linearity {fmt(lin[i_l], 2)})."
+    )
+
+
+def shift_sentence(ctx: Context) -> str | None:
+    shift = ctx.results.get("distribution_shift")
+    if shift is None or 1.0 not in shift.p:
+        return None
+    w = shift.estimate(1.0)
+    i = int(np.argmax(w))
+    c = shift.p.index(1.0)
+    return (
+        f"The seed distribution moves most between {ctx.scale_name} = "
+        f"{fmt_scale(shift.scale_from[i])} and {fmt_scale(shift.scale_to[i])} "
+        f"(Wasserstein-1 distance {fmt(w[i])}, CI {fmt(shift.ci_low[i, c])} to "
+        f"{fmt(shift.ci_high[i, c])})."
+    )
+
+
+def summary_sentences(ctx: Context) -> list[str]:
+    """The plain-language summary, one string per point."""
+    out = []
+    for item in (_capacity_sentence(ctx), *_mean_sentences(ctx), x50_sentence(ctx)):
+        if item:
+            out.append(item)
+    inv = ctx.results.get("inverse_scaling")
+    if inv is not None:
+        out.append(f"Inverse scaling: {inv.verdict}.")
+    mono = ctx.results.get("monotonicity")
+    if mono is not None:
+        way = "rising" if mono.direction == "increasing" else "falling"
+        if mono.pvalue <= ctx.alpha:
+            out.append(
+                f"The mean is not monotone in scale: the test of a monotonically {way} mean "
+                f"rejects ({fmt_p(mono.pvalue)})."
+            )
+        else:
+            out.append(
+                f"A monotonically {way} mean is consistent with the data ({fmt_p(mono.pvalue)})."
+            )
+    for item in (seed_sentence(ctx), shift_sentence(ctx)):
+        if item:
+            out.append(item)
+    return out
