@@ -269,8 +269,8 @@ def read_samples(
     Returns
     -------
     pandas.DataFrame
-        A copy with every column kept, sorted by (run, scale, seed, *by,
-        sample) and re-indexed: ``scale`` as float, token columns as lists
+        A copy with every column kept, sorted by (run, scale, seed, the ``by``
+        columns, sample) and re-indexed: ``scale`` as float, token columns as lists
         of Python ``int`` (or ``str``), log-probabilities as lists of float.
 
     Raises
@@ -279,8 +279,8 @@ def read_samples(
         If a named column is missing (or named twice); a key column has
         missing values; a token cell is missing or not parseable; a target
         is empty; log-probabilities are NaN, positive or not one per target
-        token; scale or seed changes within a run; or a (run, scale, seed,
-        *by, sample) key occurs more than once (the message says which
+        token; scale or seed changes within a run; or a (run, scale, seed, the
+        ``by`` columns, sample) key occurs more than once (the message says which
         other columns differ, for ``by``).
     TypeError
         If ``data`` is neither a frame nor a path, the scale is not

@@ -336,7 +336,7 @@ def _short_lengths(lengths: tuple[int, ...]) -> str:
 @register_task
 @dataclasses.dataclass(frozen=True, repr=False)
 class CountTask(Task):
-    """Counting: ``<bos> a b > a a+1 ... b <eos>`` with ``b = a + length - 1``.
+    """Counting: ``<bos> a b > a a+1 … b <eos>`` with ``b = a + length - 1``.
 
     Token ids ``0 .. n_numbers-1`` are the numbers; then ``<bos>``, ``>``,
     ``<eos>`` and ``<pad>``. The start ``a`` is uniform over the values that
