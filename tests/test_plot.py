@@ -19,9 +19,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
+from matplotlib.transforms import Bbox
 
 import distscale
 import distscale.plot as dp
@@ -79,6 +81,36 @@ def vertical_lines(ax):
     return [ln.get_xdata()[0] for ln in ax.lines
             if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] == ln.get_xdata()[1]
             and ln.get_transform() is not ax.transData]
+
+
+def data_bbox(ax, renderer):
+    """Display bbox of everything drawn in ``ax`` from data: line vertices, collections
+    (bands, bars, scatters, ridgelines) and texts (the n= and k/n labels)."""
+    boxes = []
+    for ln in ax.lines:
+        xy = np.column_stack([np.asarray(ln.get_xdata(), float), np.asarray(ln.get_ydata(), float)])
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy):
+            boxes.append(Bbox.from_extents(*ln.get_transform().transform(xy).min(axis=0),
+                                           *ln.get_transform().transform(xy).max(axis=0)))
+    boxes += [c.get_window_extent(renderer) for c in ax.collections]
+    boxes += [p.get_window_extent(renderer) for p in ax.patches]
+    boxes += [t.get_window_extent(renderer) for t in ax.texts]
+    return Bbox.union([b for b in boxes if np.isfinite(b.extents).all()])
+
+
+def assert_legend_clear_of_data(ax, twins=()):
+    """The legend of ``ax`` covers neither its data, nor the axes at all (so no data can
+    ever be under it), nor the title. Reference: the artists' own display extents
+    after a real draw."""
+    fig = render(ax)
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    for a in (ax, *twins):
+        assert not legend.overlaps(data_bbox(a, renderer)), (legend, data_bbox(a, renderer))
+        assert not legend.overlaps(a.bbox), (legend, a.bbox)
+    if ax.get_title():
+        assert not legend.overlaps(ax.title.get_window_extent(renderer))
 
 
 def by_label(ax, label):
@@ -231,6 +263,52 @@ def test_modality_scan_panels(results):
     assert legend[:2] == ["low", "high"] and legend[2].startswith("capacity threshold")
 
 
+@pytest.fixture(scope="module")
+def gappy_scan():
+    """Two well-separated clusters at scales 1, 3, 4, 5, one tight cluster at scale 2, and
+    a point mass at the upper bound at scales 3 and 5 only."""
+    rng = np.random.default_rng(0)
+
+    def two():
+        return np.r_[rng.normal(0.2, 0.03, 20), rng.normal(0.7, 0.03, 20)]
+
+    data = {1: two(), 2: rng.normal(0.45, 0.03, 40), 3: np.r_[two(), np.ones(8)], 4: two(),
+            5: np.r_[two(), np.ones(8)]}
+    pop = Population.from_dict(data, metric="acc")
+    return quiet(distscale.modality_scan, pop, bounds=(0, 1), n_resamples=99, n_boot_ci=50,
+                 rng=0)
+
+
+def test_modality_scan_breaks_component_lines_where_absent(gappy_scan):
+    res = gappy_scan
+    comp = res.components
+    present = {lab: sorted(comp.loc[(comp["component"] == lab) & (comp["parameter"] == "weight"),
+                                    "scale"]) for lab in ("low", "high", "single", "at 1")}
+    # the situation the picture must show (read off the fit itself)
+    assert present == {"low": [1, 3, 4, 5], "high": [1, 3, 4, 5], "single": [2],
+                       "at 1": [3, 5]}
+    fig = dp.modality_scan(res)
+    render(fig)
+    a_w, a_m, _ = fig.axes
+    for panel, parameter in ((a_w, "weight"), (a_m, "mean")):
+        for label, scales in present.items():
+            if parameter == "mean" and label == "at 1":
+                continue  # a point mass has no mean to draw
+            line = by_label(panel, label)
+            np.testing.assert_array_equal(line.get_xdata(), res.scales)  # every scale ...
+            y = np.asarray(line.get_ydata(), dtype=float)
+            absent = ~np.isin(res.scales, scales)
+            assert np.isnan(y[absent]).all()  # ... NaN (a break) where the component is absent
+            rows = comp[(comp["component"] == label) & (comp["parameter"] == parameter)]
+            np.testing.assert_allclose(y[~absent], rows.sort_values("scale")["estimate"])
+            assert line.get_marker() == "o"  # lone points (single; at 1) still show
+    # interval bars only where a component exists: one per weight row with a finite CI
+    weights = comp[comp["parameter"] == "weight"]
+    bars = [c for c in a_w.collections if isinstance(c, LineCollection)]
+    n_finite = int((np.isfinite(weights["ci_low"]) & np.isfinite(weights["ci_high"])).sum())
+    assert n_finite > 0 and sum(len(b.get_segments()) for b in bars) == n_finite
+
+
 def test_modality_scan_bic_and_where_it_draws(pop):
     res = quiet(distscale.modality_scan, pop, method="bic", n_boot_ci=None, rng=0)
     fig = dp.modality_scan(res)
@@ -295,6 +373,26 @@ def test_seed_trajectories_one_line_per_seed_coloured_by_breakthroughness(pop, r
     assert ax.get_xscale() == "log"
 
 
+def test_seed_trajectories_break_at_a_missing_run():
+    # seed 1 has no run at depth 2, seed 2 none at depths 2 and 4 (hand-made case)
+    df = pd.DataFrame({"depth": [1, 2, 3, 4, 5, 1, 3, 4, 5, 1, 3, 5],
+                       "seed": [0] * 5 + [1] * 4 + [2] * 3,
+                       "acc": [0, .1, .2, .3, .4, .0, .2, .9, .95, .1, .5, .6]})
+    pop = Population(df, scale="depth", seed="seed", value="acc")
+    res = quiet(distscale.per_seed_emergence, pop)
+    ax = dp.seed_trajectories(res, population=pop)
+    render(ax)
+    lines, dots = ax.collections[0], ax.collections[1]
+    # the paths keep NaN where a run is missing, so the drawn line breaks there
+    # (get_segments() would hide them: it skips NaN vertices)
+    ys = {tuple(np.nan_to_num(p.vertices[:, 1], nan=-1)) for p in lines.get_paths()}
+    assert ys == {(0, .1, .2, .3, .4), (0, -1, .2, .9, .95), (.1, -1, .5, -1, .6)}
+    # values with no neighbour are dots: seed 1 at depth 1, seed 2 at depths 1, 3 and 5
+    np.testing.assert_allclose(sorted(map(tuple, dots.get_offsets())),
+                               [(1, 0), (1, 0.1), (3, 0.5), (5, 0.6)])
+    assert ax.get_ylim()[0] <= 0 and ax.get_ylim()[1] >= 0.95
+
+
 def test_seed_trajectories_needs_the_matching_population(pop, results):
     res = results["per_seed"]
     with pytest.raises(TypeError, match="needs `population=`"):
@@ -344,6 +442,58 @@ def test_trend_of_a_monotonicity_test(results):
     assert ax.get_title().startswith("Monotonicity test (null: increasing mean): p = ")
     with pytest.raises(TypeError, match="TrendTestResult or MonotonicityTestResult"):
         dp.trend(results["summary"])
+
+
+def test_trend_legend_never_covers_data_real_runs():
+    """The count population (exact match, 48 seeds at 6 widths): its top means sit at the
+    top right, where a legend inside the axes covered them in the report's small panels."""
+    pop = distscale.datasets.load_count_population()
+    tests = [
+        quiet(distscale.trend_test, pop, metric="exact_match", subset="success",
+              threshold=0.5, rng=0),
+        quiet(distscale.trend_test, pop, metric="exact_match", subset="failure",
+              threshold=0.5, rng=0),
+        quiet(distscale.monotonicity_test, pop, metric="exact_match", n_resamples=199, rng=0),
+    ]
+    for res in tests:  # a figure of its own
+        assert_legend_clear_of_data(dp.trend(res))
+    # side by side in small panels, re-titled afterwards, as the HTML report draws them
+    fig = Figure(figsize=(4.2 * len(tests), 3.9), layout="constrained")
+    FigureCanvasAgg(fig)  # the report draws on a bare Figure; Agg gives it a renderer here
+    for ax, res in zip(fig.subplots(1, len(tests)), tests, strict=True):
+        dp.trend(res, ax=ax)
+        ax.set_title(f"panel\n{ax.get_title()}", fontsize=10)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        assert_legend_clear_of_data(ax)
+    for dpi in (50, 200):  # the room above the axes is measured at every draw
+        fig.set_dpi(dpi)
+        assert_legend_clear_of_data(fig.axes[-1])
+
+
+def test_trend_lines_break_at_a_dropped_scale():
+    # no successful run (> 0.5) at scale 2: the test uses scales 1, 3, 4 (hand-made case)
+    pop = Population.from_dict({1: [0.1, 0.05, 0.6], 2: [0.1, 0.0, 0.1],
+                                3: [0.7, 0.1, 0.8], 4: [0.9, 0.8, 0.75]})
+    for res in (quiet(distscale.trend_test, pop, subset="success", threshold=0.5),
+                quiet(distscale.monotonicity_test, pop, subset="success", threshold=0.5,
+                      n_resamples=99, rng=0)):
+        assert list(res.scales) == [1, 3, 4] and [float(s) for s in res.dropped_scales] == [2]
+        ax = dp.trend(res)
+        render(ax)
+        fits = [ln for ln in ax.lines if ln.get_label().startswith(("isotonic", "monotone"))]
+        assert len(fits) == (2 if hasattr(res, "null_means") else 1)
+        for line in fits:
+            np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4])
+            y = np.asarray(line.get_ydata(), dtype=float)
+            assert np.isnan(y[1])  # no line through scale 2
+            expected = res.isotonic if line.get_label().startswith("iso") else res.null_means
+            np.testing.assert_allclose(y[[0, 2, 3]], expected)
+        # the fitted level at scale 1 has no neighbour: a dash of its own
+        dashes = [ln for ln in ax.lines if ln.get_marker() == "_"]
+        assert len(dashes) == len(fits)
+        assert all(list(d.get_xdata()) == [1] for d in dashes)
+        np.testing.assert_allclose(by_label(ax, "per-scale means").get_xdata(), [1, 3, 4])
 
 
 # -------------------------------------------------------------------- inverse scaling
@@ -457,6 +607,30 @@ def test_result_plot_delegates(results, pop, name, kind, kwargs):
 
 
 # ------------------------------------------------------------------------ conventions
+@pytest.mark.parametrize("name", ["summary", "success", "shift", "trend", "monotonicity",
+                                  "inverse", "modality", "ridgeline", "violin", "comparison"])
+def test_no_legend_covers_data(results, pop, comparison, name):
+    """Every legend of every picture lies outside its axes (above, or right of them)."""
+    draw = {
+        "summary": lambda: dp.summary_curves(results["summary"]),
+        "success": lambda: dp.success_curve(results["success"]),
+        "shift": lambda: dp.distribution_shift(results["shift"]),
+        "trend": lambda: dp.trend(results["trend"]),
+        "monotonicity": lambda: dp.trend(results["monotonicity"]),
+        "inverse": lambda: dp.inverse_scaling(results["inverse"]),
+        "modality": lambda: dp.modality_scan(results["modality"]),
+        "ridgeline": lambda: dp.seed_distributions(pop, threshold=0.2),
+        "violin": lambda: dp.seed_distributions(pop, kind="violin", threshold=0.2),
+        "comparison": lambda: dp.metric_comparison(comparison),
+    }[name]
+    out = draw()
+    fig = out if isinstance(out, Figure) else out.get_figure()
+    with_legend = [a for a in fig.axes if a.get_legend() is not None]
+    assert with_legend
+    for ax in with_legend:
+        assert_legend_clear_of_data(ax, twins=(ax.right_ax,) if hasattr(ax, "right_ax") else ())
+
+
 def test_log_axis_rule():
     # log when positive scales are evenly spaced in log, or span two decades
     assert dp._style._log_x(np.array([1, 2, 4, 8]), None)

@@ -17,6 +17,12 @@ Conventions shared by all functions:
 * One palette (Okabe & Ito's colour-blind-safe colours) gives each statistic
   and mixture component the same colour in every picture; confidence
   intervals are translucent bands (curves) or vertical bars (points).
+* Legends never cover data: they sit above the axes (the title moves up
+  to make room) or, for the modality scan, to the right of them.
+* A line joins only values that exist: it breaks (NaN) at a scale where
+  its quantity is absent -- a mixture component not in the fit there, a
+  scale dropped from a trend test, a seed without a run -- and a value
+  with no neighbour is drawn as a marker alone.
 * The scale axis is logarithmic when ``logx=True``; with ``logx=None`` it is
   logarithmic when the scales are positive and spaced more evenly on a log
   than on a linear axis (1, 2, 4, 8 ...) or span two decades or more, and

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
 from matplotlib.ticker import NullLocator
+from matplotlib.transforms import Bbox
 
 # ------------------------------------------------------------------------- style
 #: Colours of statistics and mixture components (Okabe & Ito 2008).
@@ -170,6 +171,31 @@ def _points(ax: Axes, x, est, low, high, color: str, label: str, **kw) -> None:
                   lw=2, alpha=0.5)
 
 
+def _on_grid(grid, x, *columns) -> tuple[np.ndarray, ...]:
+    """``columns`` (given at the scales ``x``) placed on every scale of ``grid``, NaN
+    where a scale of ``grid`` is not in ``x``: matplotlib breaks a line at NaN, so a
+    quantity that does not exist at a scale is not drawn as if it did."""
+    x = np.asarray(x, dtype=float)
+    grid = np.union1d(np.asarray(grid, dtype=float), x)  # sorted; keeps every point of x
+    where = np.searchsorted(grid, x)
+    out = []
+    for col in columns:
+        full = np.full(grid.shape, np.nan)
+        full[where] = np.asarray(col, dtype=float)
+        out.append(full)
+    return (grid, *out)
+
+
+def _lone(y) -> np.ndarray:
+    """Mask of the finite values along the last axis of ``y`` with no finite neighbour:
+    a line through NaN gaps draws nothing there, so they need a marker of their own."""
+    ok = np.isfinite(np.asarray(y, dtype=float))
+    pad = np.zeros((*ok.shape[:-1], 1), dtype=bool)
+    before = np.concatenate([pad, ok[..., :-1]], axis=-1)
+    after = np.concatenate([ok[..., 1:], pad], axis=-1)
+    return ok & ~before & ~after
+
+
 def _hline(ax: Axes, y: float, label: str | None, **kw) -> None:
     ax.axhline(y, label=label, **{"color": PALETTE["reference"], "lw": 1, "ls": ":", **kw})
 
@@ -178,18 +204,51 @@ def _vline(ax: Axes, x: float, label: str | None, **kw) -> None:
     ax.axvline(x, label=label, **{"color": PALETTE["marker"], "lw": 1.5, "ls": "--", **kw})
 
 
-def _legend(ax: Axes, *, outside: bool = False, headroom: float = 0.0, **kw) -> None:
-    """The legend: ``outside`` to the right of the axes, or above the data in
-    ``headroom`` (a fraction of the y range added on top), or where it fits best."""
+def _legend(ax: Axes, *, outside: bool = False, above: bool = False, **kw) -> None:
+    """The legend, outside the axes so that it never covers data: ``outside``
+    to the right of the axes, or ``above`` them (the title is moved up to make
+    room, see :func:`_room_above`); else where it fits best (inside)."""
     if not (ax.get_legend_handles_labels()[0] or kw.get("handles")):
         return
     if outside:
         kw = {"loc": "upper left", "bbox_to_anchor": (1.02, 1), "borderaxespad": 0, **kw}
-    elif headroom:
-        lo, hi = ax.get_ylim()
-        ax.set_ylim(lo, hi + headroom * (hi - lo))
-        kw = {"loc": "upper center", **kw}
-    ax.legend(fontsize="small", framealpha=0.85, **{"loc": "best", **kw})
+    elif above:
+        kw = {"loc": "lower center", "bbox_to_anchor": (0.5, 1), "borderaxespad": 0.4, **kw}
+    legend = ax.legend(fontsize="small", framealpha=0.85, **{"loc": "best", **kw})
+    if above:
+        _room_above(ax, legend)
+
+
+def _room_above(ax: Axes, legend: object) -> None:
+    """Keep the title of ``ax`` above ``legend`` when the legend sits above the axes.
+
+    Matplotlib lifts a title over the top of the axes and of its child axes,
+    not over a legend. So an invisible child axes is laid over the strip
+    that the legend takes above ``ax``, measured at every draw: the title
+    clears the legend at any figure size and dpi, also after ``set_title``
+    is called again (the report re-titles trend panels).
+    """
+    spacer = ax.inset_axes((0, 1, 1, 0))
+    spacer.set_axes_locator(_LegendStrip(ax, legend))
+    spacer.set_axis_off()
+    spacer.set_in_layout(False)
+    spacer.set_navigate(False)
+    spacer.set_label("_legend room")
+
+
+class _LegendStrip:
+    """Axes locator of :func:`_room_above` (a class, so that figures still pickle)."""
+
+    def __init__(self, ax: Axes, legend: object) -> None:
+        self.ax, self.legend = ax, legend
+
+    def __call__(self, spacer: Axes, renderer: object) -> Bbox:
+        box = self.ax.bbox
+        rise = 0.0
+        if self.ax.get_legend() is self.legend and self.legend.get_visible():
+            rise = max(self.legend.get_window_extent(renderer).y1 - box.y1, 0.0)
+        strip = Bbox.from_bounds(box.x0, box.y1, box.width, max(rise, 1e-6))
+        return strip.transformed(self.ax.get_figure(root=False).transSubfigure.inverted())
 
 
 def _rule(higher_is_better: bool) -> str:

@@ -21,6 +21,7 @@ from distscale.plot._style import (
     _hline,
     _legend,
     _log_x,
+    _lone,
     _rule,
     _scale_axis,
     _vline,
@@ -45,7 +46,8 @@ def summary_curves(
     gets its own right-hand axis from 0 to 1 (``ax.twinx()``, dashed line)
     -- one picture, as in the paper, without squeezing a loss and a
     probability onto one scale. The success threshold is a dotted line on
-    the left axis. The legend, on ``ax``, names every curve of both axes.
+    the left axis. The legend, on ``ax`` above the axes, names every curve of
+    both axes.
 
     Parameters
     ----------
@@ -100,19 +102,18 @@ def summary_curves(
     else:
         ax.set_ylabel(f"P(success: {result.metric} {rule})")
     handles, labels = ax.get_legend_handles_labels()
-    room = 0.3 if len(handles) > 3 else 0.15
     if right is not None:
-        right.set_ylim(-0.02, 1.02 + room * 1.04)
+        right.set_ylim(-0.02, 1.02)
         right.set_yticks(np.linspace(0, 1, 6))
         right.set_ylabel(f"P(success: {result.metric} {rule})", color=PALETTE["p_success"])
         right.tick_params(axis="y", colors=PALETTE["p_success"])
-        ax.set_zorder(right.get_zorder() + 1)  # the legend on top of the right axis' curve
+        ax.set_zorder(right.get_zorder() + 1)  # the left axis' curves over the right one's
         ax.patch.set_visible(False)
         more = right.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
         ax.right_ax = right
     _scale_axis(ax, x, result.scale_name, _log_x(x, logx))
-    _legend(ax, handles=handles, labels=labels, headroom=room, ncol=3)
+    _legend(ax, handles=handles, labels=labels, above=True, ncol=3)
     ax.set_title(
         f"Summary curves of {result.metric} ({result.confidence_level:.0%} bootstrap CIs)"
     )
@@ -198,7 +199,7 @@ def success_curve(result: object, ax: Axes | None = None, *, logx: bool | None =
     if not result.crossings:
         ax.text(0.02, 0.97, "the fit does not cross 0.5 within the observed scales",
                 transform=ax.transAxes, va="top", fontsize="small")
-    _legend(ax)
+    _legend(ax, above=True, ncol=2)
     ax.set_title(f"Probability of success ({result.model} fit in {result.x} scale)")
     return ax
 
@@ -216,7 +217,8 @@ def seed_trajectories(
 
     :class:`~distscale.PerSeedEmergence` keeps each seed's scores, not its
     values, so the values are read from ``population`` -- the population the
-    scores were computed from (same metric, scale and seed columns). Lines
+    scores were computed from (same metric, scale and seed columns). A line
+    breaks at a scale where its seed has no run (a lone value is a dot). Lines
     of the most emergent seeds are drawn last (on top); a colour bar gives
     the scale, and infinite breakthroughness takes the end colour.
 
@@ -273,8 +275,8 @@ def seed_trajectories(
                         columns=np.sort(wide.columns.to_numpy(dtype=float)))
     scales = wide.columns.to_numpy(dtype=float)
     values = wide.to_numpy(dtype=float)
-    segments = [np.column_stack([scales[np.isfinite(row)], row[np.isfinite(row)]])
-                for row in values]
+    # NaN where a seed has no run: its line breaks there instead of joining across
+    segments = [np.column_stack([scales, row]) for row in values]
     b = np.asarray(result.breakthroughness, dtype=float)
     finite = b[np.isfinite(b)]
     vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -285,7 +287,17 @@ def seed_trajectories(
     ax = _axes(ax, figsize=(7.2, 4.4))
     lines = LineCollection([segments[i] for i in order], array=shade[order], cmap=cmap,
                            norm=mcolors.Normalize(vmin, vmax), lw=1.2, alpha=0.8)
-    ax.add_collection(lines)
+    ax.add_collection(lines, autolim=False)
+    # a value with no neighbour (gaps both sides) draws no line: a dot in its seed's colour
+    ok = np.isfinite(values)
+    alone = _lone(values)
+    if alone.any():
+        rows, cols = np.nonzero(alone)
+        ax.scatter(scales[cols], values[rows, cols], c=shade[rows], cmap=cmap,
+                   norm=lines.norm, s=12, zorder=3)
+    if ok.any():
+        ax.update_datalim(np.column_stack([np.broadcast_to(scales, values.shape)[ok],
+                                           values[ok]]))
     ax.autoscale_view()
     extend = {(False, False): "neither", (True, False): "min", (False, True): "max",
               (True, True): "both"}[(bool(np.any(b == -np.inf)), bool(np.any(b == np.inf)))]

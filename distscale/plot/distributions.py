@@ -119,7 +119,7 @@ def seed_distributions(
         if threshold is not None:
             _hline(ax, threshold, f"threshold {threshold:g}", color=PALETTE["marker"], ls="--")
     ax.set_title(f"{metric} over seeds at each {population.scale}")
-    _legend(ax, headroom=0.12 if kind == "ridgeline" else 0.15, ncol=2)
+    _legend(ax, above=True, ncol=2)
     return ax
 
 
@@ -183,5 +183,5 @@ def distribution_shift(
     ax.set_title(
         f"Change of the seed distribution between scales ({result.confidence_level:.0%} CIs)"
     )
-    _legend(ax)
+    _legend(ax, above=True, ncol=len(orders))
     return ax

@@ -13,6 +13,7 @@ from distscale.plot._style import (
     _fmt_scale,
     _legend,
     _log_x,
+    _on_grid,
     _panels,
     _scale_axis,
     _vline,
@@ -81,8 +82,9 @@ def metric_comparison(
         top, bottom = axes[j], axes[k + j]
         rows = runs[runs["metric"] == m]
         mean = rows[rows["quantity"] == "mean"].sort_values("scale", kind="stable")
-        _curve(top, mean["scale"].to_numpy(), mean["estimate"].to_numpy(),
-               mean["ci_low"].to_numpy(), mean["ci_high"].to_numpy(), PALETTE["mean"],
+        # on every scale, NaN (a break in the line) where the metric has no value
+        _curve(top, *_on_grid(result.scales, mean["scale"], mean["estimate"], mean["ci_low"],
+                              mean["ci_high"]), PALETTE["mean"],
                f"mean ({result.confidence_level:.0%} {result.bootstrap} bootstrap)")
         verdict = result.verdicts[m]
         if verdict.capacity_threshold is not None:
@@ -92,7 +94,7 @@ def metric_comparison(
         bim = {True: "bimodal", False: "not bimodal", None: "bimodality n/a"}[verdict.bimodal]
         top.set_title(f"{m} ({result.kinds[m]})\n{jump}, {bim}", fontsize="medium")
         top.set_ylabel(f"mean {m}")
-        _legend(top, headroom=0.2)
+        _legend(top, above=True)
 
         reach = rows[rows["quantity"] == "p_reach"]
         taus = np.unique(reach["tau"].to_numpy())
@@ -100,7 +102,7 @@ def metric_comparison(
                                  taus.min() + 1)
         for tau in taus:
             part = reach[reach["tau"] == tau].sort_values("scale", kind="stable")
-            bottom.plot(part["scale"].to_numpy(), part["estimate"].to_numpy(), marker="o",
+            bottom.plot(*_on_grid(result.scales, part["scale"], part["estimate"]), marker="o",
                         ms=3, lw=1.2, color=colormaps[cmap](norm(tau)), label=f"τ = {tau:.3g}")
         rule = "≥" if result.higher_is_better[m] else "≤"
         bottom.set_ylabel(f"P(run {m} {rule} τ)")

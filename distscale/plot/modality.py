@@ -12,6 +12,7 @@ from distscale.plot._style import (
     _hline,
     _legend,
     _log_x,
+    _on_grid,
     _panels,
     _points,
     _scale_axis,
@@ -35,11 +36,14 @@ def modality_scan(
     Top: the weight of every mixture component at every scale (Gaussians
     labelled ``low``/``high`` by their means, or ``single``; point masses
     ``at 0`` ...); middle: the Gaussian components' means; both with their
-    bootstrap intervals as bars. Bottom: the dip test p-value at every scale
-    and, when the scan has them, the Holm-adjusted p-values that decide
-    bimodality, with ``alpha``. The capacity threshold (the first scale
-    detected as bimodal) is a vertical line in every panel, and so is the
-    first scale where P(success) > 0.5 when the scan has a success threshold.
+    bootstrap intervals as bars. A component's points are joined only
+    between successive scales where the fit has it: its line breaks at a
+    scale where it is absent (one component there, or no point mass).
+    Bottom: the dip test p-value at every scale and, when the scan has them,
+    the Holm-adjusted p-values that decide bimodality, with ``alpha``. The
+    capacity threshold (the first scale detected as bimodal) is a vertical
+    line in every panel, and so is the first scale where P(success) > 0.5
+    when the scan has a success threshold.
 
     Parameters
     ----------
@@ -76,9 +80,10 @@ def modality_scan(
         color = _color(label, i)
         for panel, parameter in ((a_w, "weight"), (a_m, "mean")):
             part = rows[rows["parameter"] == parameter]
-            if len(part):
-                _points(panel, part["scale"].to_numpy(), part["estimate"].to_numpy(),
-                        part["ci_low"].to_numpy(), part["ci_high"].to_numpy(), color, label)
+            if len(part):  # NaN (a break in the line) where the component is absent
+                x, est, low, high = _on_grid(result.scales, part["scale"], part["estimate"],
+                                             part["ci_low"], part["ci_high"])
+                _points(panel, x, est, low, high, color, label)
     a_w.set_ylabel("component weight")
     a_w.set_ylim(-0.03, 1.03)
     a_m.set_ylabel(f"component mean ({result.metric})")

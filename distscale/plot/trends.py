@@ -17,6 +17,8 @@ from distscale.plot._style import (
     _fmt_scale,
     _legend,
     _log_x,
+    _lone,
+    _on_grid,
     _panels,
     _rule,
     _scale_axis,
@@ -48,17 +50,31 @@ def _draw_trend(ax: Axes, result: object, log: bool) -> None:
         what = "posterior-weighted " + what
     color = _color("mean" if subset == "all" else f"mean_{subset}")
     x = result.scales
-    ax.plot(x, result.isotonic, lw=2, color=PALETTE["fit"], alpha=0.7,
-            label=f"isotonic fit ({getattr(result, 'direction', None) or result.alternative})")
+    # the fits exist only at tested scales: their lines break at a scale dropped
+    # between two of them (no run of the subset there)
+    dropped = np.asarray([float(s) for s in result.dropped_scales], dtype=float)
+    inside = dropped[(dropped > x.min()) & (dropped < x.max())] if x.size else dropped[:0]
+    grid = np.union1d(x, inside)
+    fits = [(result.isotonic, {"lw": 2, "color": PALETTE["fit"], "alpha": 0.7}, "isotonic fit "
+             f"({getattr(result, 'direction', None) or result.alternative})")]
     if hasattr(result, "null_means"):
-        ax.plot(x, result.null_means, lw=1.2, ls="--", color=PALETTE["alt_fit"],
-                label="monotone null (close levels merged)")
+        fits.append((result.null_means, {"lw": 1.2, "ls": "--", "color": PALETTE["alt_fit"]},
+                     "monotone null (close levels merged)"))
+    for values, style, label in fits:
+        y = _on_grid(grid, x, values)[1]
+        ax.plot(grid, y, label=label, **style)
+        alone = _lone(y)  # a fitted level between two gaps: a short dash of its own
+        if alone.any():
+            ax.plot(grid[alone], y[alone], ls="none", marker="_", ms=14, mew=style["lw"],
+                    color=style["color"], alpha=style.get("alpha"))
     ax.plot(x, result.means, marker="o", ls="none", ms=6, color=color, zorder=3,
             label="per-scale means")
     counts = [f"w={w:.1f}" for w in result.weight] if posterior else [f"n={k}" for k in result.n]
     for s, m, text in zip(x, result.means, counts, strict=True):
         ax.annotate(text, (s, m), xytext=(0, 7), textcoords="offset points", ha="center",
                     fontsize="x-small")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.08 * (hi - lo))  # room for the n= labels of the top points
     ax.set_ylabel(what)
     _scale_axis(ax, x, "scale", log)
 
@@ -69,7 +85,9 @@ def trend(result: object, ax: Axes | None = None, *, logx: bool | None = None) -
     The (conditional) mean of the runs at each scale (labelled with the
     number of runs) and their isotonic regression, both as stored in the
     result; for a monotonicity test also the monotone means its bootstrap
-    resamples around. The title names the test and its p-value.
+    resamples around. The lines break at a scale dropped from the test (no
+    run of the subset there). The legend is above the axes, the title above
+    it: the title names the test and its p-value.
 
     Parameters
     ----------
@@ -96,7 +114,8 @@ def trend(result: object, ax: Axes | None = None, *, logx: bool | None = None) -
     _check_type(result, ("TrendTestResult", "MonotonicityTestResult"), "trend")
     ax = _axes(ax)
     _draw_trend(ax, result, _log_x(result.scales, logx))
-    _legend(ax, headroom=0.2, ncol=2)
+    # one column for a monotonicity test: its long label would make two wider than a panel
+    _legend(ax, above=True, ncol=1 if hasattr(result, "null_means") else 2)
     ax.set_title(_trend_title(result))
     return ax
 
@@ -161,13 +180,13 @@ def inverse_scaling(result: object, ax: object = None, *, logx: bool | None = No
         _vline(left, result.vertex_scale, f"vertex {_fmt_scale(result.vertex_scale, 3)}", ls=":")
     left.set_title(f"P(success) {result.shape} ({_fmt_p(result.p_success_pvalue)})",
                    fontsize="medium")
-    _legend(left, loc="best")
+    _legend(left, above=True, ncol=2)
     if result.success_trend is not None:
         _draw_trend(right, result.success_trend, log)
         right.set_xlabel(left.get_xlabel())
         right.set_title(f"successful runs: {_trend_title(result.success_trend)}",
                         fontsize="medium")
-        _legend(right, headroom=0.2, ncol=2)
+        _legend(right, above=True, ncol=2)
     else:
         right.text(0.5, 0.5, "fewer than 2 scales have a successful run:\nnot tested",
                    ha="center", va="center", transform=right.transAxes)
