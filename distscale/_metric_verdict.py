@@ -151,8 +151,8 @@ def _text(m, kind, higher, jump, curve, jump_ratio, level, p_step, bimodal, bimo
             out = head + (f"the mean curve does not clearly improve with scale (improvement "
                           f"{_fmt(imp[0])}, CI {_fmt(imp[1])}-{_fmt(imp[2])}; {shape}).")
         else:
-            out = head + (f"the mean curve rises without a jump ({shape}; a jump needs a step "
-                          f"ratio >= {jump_ratio:g}).")
+            out = head + (f"the mean curve improves without a jump ({shape}; a jump needs a "
+                          f"step ratio >= {jump_ratio:g}).")
         if not math.isnan(p_step):
             out += f" P(success) curve step ratio {_fmt(p_step)}."
     if bimodal is None:

@@ -28,6 +28,7 @@ PALETTE = {
     "fit": "#0072B2",
     "alt_fit": "#D55E00",
     "marker": "#E69F00",
+    "success_line": "#56B4E9",
     "reference": "#777777",
 }
 _CYCLE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")

@@ -110,7 +110,7 @@ def modality_scan(
             _vline(panel, result.success_scale,
                    f"P(success) > 0.5\nfrom scale {_fmt_scale(result.success_scale)}"
                    if first else None,
-                   color=PALETTE["p_success"], ls=":")
+                   color=PALETTE["success_line"], ls=":")
         _scale_axis(panel, x, result.scale_name, log)
         if panel is not a_p:
             panel.set_xlabel("")
