@@ -59,12 +59,14 @@ def check_confidence_level(confidence_level: object) -> float:
     return value
 
 
-def check_n_resamples(n_resamples: object, *, minimum: int = 1) -> int:
-    """Check that ``n_resamples`` is an integer >= ``minimum``."""
+def check_n_resamples(
+    n_resamples: object, *, minimum: int = 1, name: str = "n_resamples"
+) -> int:
+    """Check that ``n_resamples`` (or the count called ``name``) is an integer >= ``minimum``."""
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, numbers.Integral):
-        raise TypeError(f"`n_resamples` must be an integer; got {type(n_resamples).__name__}")
+        raise TypeError(f"`{name}` must be an integer; got {type(n_resamples).__name__}")
     if n_resamples < minimum:
-        raise ValueError(f"`n_resamples` must be at least {minimum}; got {n_resamples}")
+        raise ValueError(f"`{name}` must be at least {minimum}; got {n_resamples}")
     return int(n_resamples)
 
 

@@ -11,7 +11,7 @@ resamples are processed in chunks so that peak memory stays bounded whatever
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,6 +71,27 @@ class BootstrapResult:
     method: str
     distribution: np.ndarray | None = field(default=None, repr=False)
 
+
+
+def chunks(
+    n_resamples: int, chunk_size: object, drawn_per_resample: int, *, progress: bool, desc: str
+) -> Iterator[tuple[int, int]]:
+    """``(start, size)`` of each chunk of replicates, with an optional progress bar.
+
+    By default a chunk holds about :data:`_CHUNK_ELEMENTS` drawn indices, so
+    memory stays bounded whatever ``n_resamples``; ``chunk_size`` (an int >=
+    1) overrides it.
+    """
+    if chunk_size is None:
+        chunk_size = max(1, min(n_resamples, _CHUNK_ELEMENTS // max(1, drawn_per_resample)))
+    chunk_size = check_n_resamples(chunk_size, minimum=1, name="chunk_size")
+    starts = range(0, n_resamples, chunk_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=desc, unit="chunk", leave=False)
+    for start in starts:
+        yield start, min(chunk_size, n_resamples - start)
 
 def _as_2d(result: object, batch: int, k: int | None = None) -> np.ndarray:
     try:
@@ -241,18 +262,9 @@ def bootstrap(
     estimate = _as_2d(statistic(*(x[None, :] for x in strata)), 1)[0]
     k = estimate.size
     total_n = sum(x.size for x in strata)
-    if chunk_size is None:
-        chunk_size = max(1, min(n_resamples, _CHUNK_ELEMENTS // total_n))
-    chunk_size = check_n_resamples(chunk_size, minimum=1)
-
     dist = np.empty((n_resamples, k))
-    starts = range(0, n_resamples, chunk_size)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="bootstrap", unit="chunk", leave=False)
-    for start in starts:
-        m = min(chunk_size, n_resamples - start)
+    for start, m in chunks(n_resamples, chunk_size, total_n, progress=progress,
+                           desc="bootstrap"):
         resampled = [x[generator.integers(0, x.size, size=(m, x.size))] for x in strata]
         dist[start : start + m] = _as_2d(statistic(*resampled), m, k)
 

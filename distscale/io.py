@@ -450,6 +450,26 @@ def _num_fewshot(doc: dict[str, Any], task: str) -> object:
     return None
 
 
+def _check_tasks_found(
+    n_files: int, tasks: object, task_names: list[str] | None, tasks_seen: set[str],
+    tasks_kept: object,
+) -> None:
+    """Every task named in ``tasks`` was seen, and ``tasks`` kept at least one."""
+    where = f"any of the {n_files} file{'s' * (n_files != 1)}"
+    if task_names is not None:
+        missing = [t for t in task_names if t not in tasks_seen]
+        if missing:
+            raise ValueError(
+                f"task{'s' * (len(missing) > 1)} {format_labels(missing)} not found in {where}; "
+                f"tasks present include {format_labels(sorted(tasks_seen), limit=8)}"
+            )
+    if not tasks_kept:
+        raise ValueError(
+            f"no task in {where} matches `tasks`={tasks!r}; "
+            f"tasks present include {format_labels(sorted(tasks_seen), limit=8)}"
+        )
+
+
 def read_lm_eval(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
@@ -601,19 +621,8 @@ def read_lm_eval(
                 )
                 rows.append(row)
 
+    _check_tasks_found(len(files), tasks, task_names, tasks_seen, tasks_kept)
     where = f"any of the {len(files)} file{'s' * (len(files) != 1)}"
-    if task_names is not None:
-        missing = [t for t in task_names if t not in tasks_seen]
-        if missing:
-            raise ValueError(
-                f"task{'s' * (len(missing) > 1)} {format_labels(missing)} not found in {where}; "
-                f"tasks present include {format_labels(sorted(tasks_seen), limit=8)}"
-            )
-    if not tasks_kept:
-        raise ValueError(
-            f"no task in {where} matches `tasks`={tasks!r}; "
-            f"tasks present include {format_labels(sorted(tasks_seen), limit=8)}"
-        )
     if not metrics_seen:
         raise ValueError(f"the selected tasks in {where} have no numeric metrics")
     if wanted_metrics is not None:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from distscale._validation import format_labels
 from distscale.io import (
+    _check_tasks_found,
     _expand_paths,
     _path_extractor,
     _scale_value,
@@ -486,19 +487,7 @@ def read_lm_eval_samples(
         rows.extend(file_rows)
         metrics.update(file_metrics)
 
-    where = f"any of the {len(files)} file{'s' * (len(files) != 1)}"
-    if task_names is not None:
-        missing = [t for t in task_names if t not in tasks_seen]
-        if missing:
-            raise ValueError(
-                f"task{'s' * (len(missing) > 1)} {format_labels(missing)} not found in {where}; "
-                f"tasks present include {format_labels(sorted(tasks_seen), limit=8)}"
-            )
-    if not tasks_kept:
-        raise ValueError(
-            f"no task in {where} matches `tasks`={tasks!r}; "
-            f"tasks present include {format_labels(sorted(tasks_seen), limit=8)}"
-        )
+    _check_tasks_found(len(files), tasks, task_names, tasks_seen, tasks_kept)
     return _samples_frame(rows, list(metrics), with_seed=seed_of is not None)
 
 

@@ -29,7 +29,6 @@ trivial and ``level="nested"`` is the seed bootstrap too.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +41,7 @@ from distscale._validation import (
     check_one_of,
     check_rng,
 )
-from distscale.bootstrap import _CHUNK_ELEMENTS, BootstrapResult, _as_2d
+from distscale.bootstrap import BootstrapResult, _as_2d, chunks
 
 __all__ = ["NestedBootstrapResult", "nested_bootstrap"]
 
@@ -319,22 +318,9 @@ def nested_bootstrap(
     )
     if shared:
         drawn += n_examples[0]
-    if chunk_size is None:
-        chunk_size = max(1, min(n_resamples, _CHUNK_ELEMENTS // drawn))
-    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
-        raise TypeError(f"`chunk_size` must be an integer; got {type(chunk_size).__name__}")
-    elif chunk_size < 1:
-        raise ValueError(f"`chunk_size` must be at least 1; got {chunk_size}")
-    chunk_size = int(chunk_size)
-
     dist = np.empty((n_resamples, k))
-    starts = range(0, n_resamples, chunk_size)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="nested bootstrap", unit="chunk", leave=False)
-    for start in starts:
-        m = min(chunk_size, n_resamples - start)
+    for start, m in chunks(n_resamples, chunk_size, drawn, progress=progress,
+                           desc="nested bootstrap"):
         rows = np.arange(m)
         shared_counts = None
         if shared:

@@ -225,7 +225,7 @@ def test_statistic_wrong_shape_is_a_clear_error(stat, error, match):
         ({"confidence_level": 0}, ValueError, "confidence_level"),
         ({"method": "basic"}, ValueError, "method"),
         ({"rng": "seed"}, TypeError, "rng"),
-        ({"chunk_size": 0}, ValueError, "n_resamples"),
+        ({"chunk_size": 0}, ValueError, "`chunk_size` must be at least 1"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):
