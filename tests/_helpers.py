@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from distscale import DegenerateDataWarning
 
@@ -40,3 +41,19 @@ def collect_degenerate(fn, *args, **kwargs):
         warnings.simplefilter("always")
         out = fn(*args, **kwargs)
     return out, [str(w.message) for w in caught if issubclass(w.category, DegenerateDataWarning)]
+
+
+def bimodal_frame(n_scales: int = 4, n_seeds: int = 30, seed: int = 0) -> pd.DataFrame:
+    """Runs fail near 0 or succeed near 0.85 (bounded in [0, 1]); P(success) rises with scale.
+
+    Columns ``depth`` (2, 4, 8, ...), ``seed``, ``exact_match``.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_scales):
+        p = (i + 1) / (n_scales + 1)
+        for s in range(n_seeds):
+            ok = rng.random() < p
+            v = 0.6 + 0.4 * rng.beta(5, 2) if ok else 0.2 * rng.beta(1, 6)
+            rows.append((2 ** (i + 1), s, float(v)))
+    return pd.DataFrame(rows, columns=["depth", "seed", "exact_match"])

@@ -23,6 +23,7 @@ import pytest
 import distscale
 from distscale.cli import main
 from distscale.report import decompose_mean, make_report
+from tests._helpers import bimodal_frame
 
 FIGURES = (
     "distributions",
@@ -49,17 +50,6 @@ TABLES = (
 )
 
 
-def bimodal_frame(n_scales=4, n_seeds=30, seed=0):
-    """Runs fail near 0 or succeed near 0.85 (in [0, 1]); P(success) rises with scale."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n_scales):
-        p = (i + 1) / (n_scales + 1)
-        for s in range(n_seeds):
-            ok = rng.random() < p
-            v = 0.6 + 0.4 * rng.beta(5, 2) if ok else 0.2 * rng.beta(1, 6)
-            rows.append((2 ** (i + 1), s, float(v)))
-    return pd.DataFrame(rows, columns=["depth", "seed", "exact_match"])
 
 
 class _Links(HTMLParser):

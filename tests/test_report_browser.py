@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from distscale.report import make_report
+from tests._helpers import bimodal_frame
 
 BINARIES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -259,24 +259,13 @@ JSON.stringify({
 """
 
 
-def _bimodal_frame(n_scales: int = 4, n_seeds: int = 48, seed: int = 0) -> pd.DataFrame:
-    """Runs fail near 0 or succeed near 0.85 (bounded in [0, 1]); P(success) rises with scale."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n_scales):
-        p = (i + 1) / (n_scales + 1)
-        for s in range(n_seeds):
-            ok = rng.random() < p
-            v = 0.6 + 0.4 * rng.beta(5, 2) if ok else 0.2 * rng.beta(1, 6)
-            rows.append((2 ** (i + 1), s, float(v)))
-    return pd.DataFrame(rows, columns=["depth", "seed", "exact_match"])
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     return make_report(
-        _bimodal_frame(), scale="depth", seed="seed", value="exact_match", threshold=0.5,
+        bimodal_frame(n_seeds=48), scale="depth", seed="seed", value="exact_match", threshold=0.5,
         bounds=(0, 1), out_dir=out, n_resamples=200, rng=0, progress=False,
     )  # fmt: skip
 
