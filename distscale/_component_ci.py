@@ -6,6 +6,10 @@ weights of its point masses are bootstrapped over seeds (stratified by
 scale, :func:`distscale.bootstrap`), with all resamples of all scales of
 equal size refitted together by the batched engine (:mod:`distscale._em`).
 The result is the tidy ``components`` table of :class:`distscale.ModalityScan`.
+The same resamples give the interval of Ashman's D, the separation of the
+two Gaussian components of the two-component fit (see
+:func:`distscale.modality_scan`): read off the chosen fit's columns where it
+is that fit, refitted with two components where another ``k`` was chosen.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from distscale._mixture_checks import _component_labels, _n_distinct, _point_lab
 from distscale.bootstrap import bootstrap
 
 
-def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
+def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) -> object:
     """Vectorised statistic for :func:`distscale.bootstrap`: component parameters.
 
     ``specs[i]`` is ``(k, point-mass locations, (weights, means, sds) of the
-    fit to the data)`` for scale ``i`` (or None to skip it). Every resample is
+    fit to the data)`` for scale ``i`` (or None to skip it); ``extra`` holds
+    further ``(i, spec)`` pairs, fits of scale ``i`` with another ``k``,
+    whose columns follow those of ``specs``. Every resample is
     fitted from two starts: the fit to the data (so it converges in a few
     steps and keeps its labelling) and the exact two-means split of the
     resample; the better one wins. The statistic receives one ``(batch, n_i)`` resample array per
@@ -35,7 +41,8 @@ def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
     Rows with fewer than ``k`` distinct values inside the bounds give NaN for
     the Gaussian part.
     """
-    widths = [0 if sp is None else 3 * sp[0] + len(sp[1]) for sp in specs]
+    entries = list(enumerate(specs)) + list(extra)
+    widths = [0 if sp is None else 3 * sp[0] + len(sp[1]) for _, sp in entries]
     kw = dict(kw, n_init=2)
     offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
 
@@ -43,7 +50,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
         batch = xs[0].shape[0]
         out = np.full((batch, int(offsets[-1])), np.nan)
         groups: dict[tuple[int, int, bool], list] = {}
-        for i, sp in enumerate(specs):
+        for e, (i, sp) in enumerate(entries):
             if sp is None:
                 continue
             k, locs, start = sp
@@ -51,7 +58,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
             inside = np.ones(xb.shape, dtype=bool)
             for j, b in enumerate(locs):
                 at = xb == b
-                out[:, offsets[i] + 3 * k + j] = at.mean(axis=1)
+                out[:, offsets[e] + 3 * k + j] = at.mean(axis=1)
                 inside &= ~at
             if bounds is not None:  # a bound without values in the data may get some here
                 for b in bounds:
@@ -64,7 +71,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
             if ok.size:
                 weighted = not bool(inside[ok].all())
                 key = (k, xb.shape[1], weighted)
-                groups.setdefault(key, []).append((i, ok, xb[ok], w[ok], start))
+                groups.setdefault(key, []).append((e, ok, xb[ok], w[ok], start))
         for (k, _, weighted), items in groups.items():
             x_all = np.concatenate([it[2] for it in items])
             w_all = np.concatenate([it[3] for it in items]) if weighted else None
@@ -79,9 +86,9 @@ def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
                 else w_all.sum(axis=1, keepdims=True) / x_all.shape[1]
             )
             start = 0
-            for i, ok, xb, _, _ in items:
+            for e, ok, xb, _, _ in items:
                 rows = slice(start, start + xb.shape[0])
-                o = offsets[i]
+                o = offsets[e]
                 out[ok, o : o + k] = fit["weights"][rows] * cont[rows]
                 out[ok, o + k : o + 2 * k] = fit["means"][rows]
                 out[ok, o + 2 * k : o + 3 * k] = fit["sds"][rows]
@@ -89,6 +96,25 @@ def _component_statistic(specs: list, bounds, kw: dict, rng) -> object:
         return out
 
     return statistic, offsets
+
+
+def _ashman_d(means: np.ndarray, sds: np.ndarray) -> np.ndarray:
+    """Ashman's D of two Gaussian components, along the last axis (length 2).
+
+    ``D = sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)`` (Ashman, Bird &
+    Zepf 1994, AJ 108, 2348): the distance between the means in units of the
+    root-mean-square sd; ``D > 2`` is needed for a clean separation.
+    """
+    means = np.asarray(means, dtype=float)
+    sds = np.asarray(sds, dtype=float)
+    diff = np.abs(means[..., 1] - means[..., 0])
+    return np.sqrt(2.0) * diff / np.sqrt(sds[..., 0] ** 2 + sds[..., 1] ** 2)
+
+
+def _spec(fit: object) -> tuple:
+    """``(k, point-mass locations, start)`` of a fit for :func:`_component_statistic`."""
+    start = (fit.weights / fit.weights.sum(), fit.means, fit.sds)
+    return (fit.n_components, list(fit.point_mass_locations), start)
 
 
 def _component_table(
@@ -103,7 +129,9 @@ def _component_table(
     confidence_level: float,
     rng: np.random.Generator,
     progress: bool,
-) -> pd.DataFrame:
+    separation: list | None = None,
+    n_boot_separation: int = 1000,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Tidy table of the chosen components at every scale, with percentile CIs.
 
     ``splits[i]`` is :func:`distscale._mixture_checks._split_bounds` of scale
@@ -112,25 +140,58 @@ def _component_table(
     ``n_boot_ci=None`` the intervals are NaN. One row per scale, component
     and parameter: ``scale, component, kind, parameter, estimate, ci_low,
     ci_high``.
+
+    ``separation[i]`` is the two-component fit of scale ``i`` whose Ashman's
+    D needs a percentile interval (None where not). The interval comes from
+    the same resamples as the component intervals (``n_boot_ci``), or, with
+    ``n_boot_ci=None``, from ``n_boot_separation`` resamples of their own.
+    Returns the table and the lower and upper ends of D's intervals (NaN
+    where none was asked for).
     """
+    n_scales = len(samples)
     specs = []
     for i, f in enumerate(chosen_fits):
         if f is not None:
-            start = (f.weights / f.weights.sum(), f.means, f.sds)
-            specs.append((f.n_components, list(f.point_mass_locations), start))
+            specs.append(_spec(f))
         elif splits[i][1]:  # every value at a bound: point masses only
             specs.append((0, list(splits[i][1]), None))
         else:
             specs.append(None)
+    sep_fits = [None] * n_scales if separation is None else list(separation)
+    sep_low = np.full(n_scales, np.nan)
+    sep_high = np.full(n_scales, np.nan)
+    wanted = [i for i in range(n_scales) if sep_fits[i] is not None]
+    boot_specs = specs if n_boot_ci is not None else [None] * n_scales
+    # D's columns: the chosen fit's own where it is the two-component fit, else an extra fit
+    extra, sep_entry = [], {}
+    for i in wanted:
+        if boot_specs[i] is not None and chosen_fits[i] is sep_fits[i]:
+            sep_entry[i] = i
+        else:
+            sep_entry[i] = n_scales + len(extra)
+            extra.append((i, _spec(sep_fits[i])))
     low = high = None
-    if n_boot_ci is not None and any(sp is not None for sp in specs):
-        stat, offsets = _component_statistic(specs, bounds, kw, rng)
+    if any(sp is not None for sp in boot_specs) or wanted:
+        stat, offsets = _component_statistic(boot_specs, bounds, kw, rng, tuple(extra))
+        width = int(offsets[-1])
+
+        def with_separation(*xs: np.ndarray) -> np.ndarray:
+            out = stat(*xs)
+            cols = [offsets[sep_entry[i]] for i in wanted]
+            d = np.stack([_ashman_d(out[:, o + 2 : o + 4], out[:, o + 4 : o + 6]) for o in cols],
+                         axis=1) if cols else np.empty((out.shape[0], 0))
+            return np.concatenate([out, d], axis=1)
+
         res = bootstrap(
-            samples, stat, n_resamples=n_boot_ci, confidence_level=confidence_level,
-            rng=rng, progress=progress,
+            samples, with_separation,
+            n_resamples=n_boot_ci if n_boot_ci is not None else n_boot_separation,
+            confidence_level=confidence_level, rng=rng, progress=progress,
         )
-        low, high = res.ci_low, res.ci_high
-    else:
+        if n_boot_ci is not None:
+            low, high = res.ci_low, res.ci_high
+        sep_low[wanted] = res.ci_low[width:]
+        sep_high[wanted] = res.ci_high[width:]
+    if low is None:
         offsets = np.concatenate(
             [[0], np.cumsum([0 if sp is None else 3 * sp[0] + len(sp[1]) for sp in specs])]
         ).astype(int)
@@ -160,7 +221,8 @@ def _component_table(
                 (scales[i], _point_label(b), "point mass", "weight", est[col], lo_i[col],
                  hi_i[col])
             )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         records,
         columns=["scale", "component", "kind", "parameter", "estimate", "ci_low", "ci_high"],
     )
+    return table, sep_low, sep_high

@@ -52,12 +52,14 @@ class MetricVerdict:
         Step ratio of the P(success) curve of the summary curves (NaN when
         not defined).
     bimodal : bool or None
-        Bimodal (two Gaussian components, Holm-adjusted LRT of the modality
-        scan) or split (a point mass at a bound and runs well away from it)
-        at one or more assessed scales; None when no scale could be assessed
+        Bimodal (two well-separated Gaussian components: Holm-adjusted LRT
+        and Ashman's D of the modality scan) or split (a point mass at a
+        bound and runs well away from it) at one or more assessed scales;
+        None when no scale could be assessed
         (one run per scale, or too few seeds).
     bimodal_scales : tuple of float
-        Scales detected as bimodal by the modality scan (two Gaussian components).
+        Scales detected as bimodal by the modality scan (two well-separated
+        Gaussian components).
     split_scales : tuple of float
         Scales where the runs split between a point mass at a bound of the
         metric and runs well away from it (see :func:`compare_metrics`).

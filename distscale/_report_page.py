@@ -19,6 +19,7 @@ import pandas as pd
 from distscale._report_figures import PNG_DPI, FigureFile
 from distscale._report_text import (
     Context,
+    _min_sep,
     fmt,
     fmt_scale,
     pct,
@@ -194,11 +195,15 @@ def _sec_modality(ctx: Context) -> str:
         + (f" (point masses at the bounds {ctx.bounds[0]:g} and {ctx.bounds[1]:g})"
            if ctx.bounds else "")
         + f". A scale is bimodal when the likelihood-ratio test of two against one component, "
-        f"Holm-adjusted over the scales, has p ≤ {ctx.alpha:g}; the capacity threshold is the "
-        "smallest such scale.</p>"
+        f"Holm-adjusted over the scales, has p ≤ {ctx.alpha:g}"
+        + ("" if _min_sep(scan) is None else
+           " and the two components are well separated (<code>separation</code>: Ashman's D, "
+           f"at least {_min_sep(scan)} at its estimate and at the lower end of its interval; "
+           "one skewed mode also fails a one-Gaussian fit)")
+        + "; the capacity threshold is the smallest such scale.</p>"
     )  # fmt: skip
     keep = [c for c in ("scale", "n_seeds", "dip_pvalue", "bimodality_coefficient",
-                        "n_components", "lrt_pvalue", "adjusted_pvalue", "bimodal",
+                        "n_components", "lrt_pvalue", "adjusted_pvalue", "separation", "bimodal",
                         "degenerate", "p_success") if c in wide.columns]  # fmt: skip
     body += _wrap(_table(wide[keep]))
     body += "<p class='explain'>All columns: <code>tables/modality_scan.csv</code>.</p>"

@@ -79,6 +79,12 @@ def pct(v: float) -> str:
     return "n/a" if not math.isfinite(float(v)) else f"{100 * float(v):.0f}%"
 
 # ============================================================================== sentences
+def _min_sep(scan: object) -> str | None:
+    """The scan's ``min_separation`` as text (``"2"``), None when the criterion is off."""
+    m = getattr(scan, "min_separation", None)
+    return None if m is None else f"{m:g}"
+
+
 def _capacity_sentence(ctx: Context) -> str | None:
     scan = ctx.results.get("modality_scan")
     if scan is None:
@@ -87,15 +93,28 @@ def _capacity_sentence(ctx: Context) -> str | None:
     if scan.capacity_threshold is None:
         text = (
             f"Capacity threshold: no scale is detected as bimodal (mixture likelihood-ratio "
-            f"tests, Holm-adjusted over the scales at α = {ctx.alpha:g})"
+            f"tests, Holm-adjusted over the scales at α = {ctx.alpha:g}"
+            + ("" if _min_sep(scan) is None else
+               f", and two components separated by Ashman's D ≥ {_min_sep(scan)}")
+            + ")"
         )
+        if scan.adjusted_pvalue is not None:
+            close = (np.nan_to_num(scan.adjusted_pvalue, nan=2.0) <= scan.alpha) & ~scan.bimodal
+            if close.any():
+                text += (
+                    f"; one Gaussian is rejected at {name} = "
+                    f"{', '.join(fmt_scale(s) for s in scan.scales[close])}, but the two "
+                    "components there are not clearly separated (one skewed mode, or a mode "
+                    "of very few seeds)"
+                )
     else:
         where = [fmt_scale(s) for s in scan.scales[scan.bimodal]]
         i = int(np.flatnonzero(scan.bimodal)[0])
         text = (
             f"Capacity threshold: the seed distribution is first bimodal at {name} = "
             f"{fmt_scale(scan.capacity_threshold)} (Holm-adjusted "
-            f"{fmt_p(scan.adjusted_pvalue[i])}); bimodal at {name} = {', '.join(where)}"
+            f"{fmt_p(scan.adjusted_pvalue[i])}, Ashman's D = {scan.separation[i]:.2g}); "
+            f"bimodal at {name} = {', '.join(where)}"
         )
     if scan.p_success is not None:
         if scan.success_scale is None:

@@ -327,7 +327,9 @@ def compare_metrics(
     **Bimodality.** The modality scan tests one against two Gaussian
     components among the runs strictly inside the metric's bounds, with a
     point mass for runs exactly at a bound (0 or 1 for a 0/1 or unit-range
-    metric); scales where ties make the test meaningless are not tested. A
+    metric), and counts a rejection only when the two components are well
+    separated (Ashman's D >= 2; see :func:`distscale.modality_scan`); scales
+    where ties make the test meaningless are not tested. A
     thresholded metric often puts every failed run at exactly 0 -- a point
     mass, not a Gaussian component -- so a scale also counts as bimodal when
     its fit is *split*: a point mass at a bound holding at least 10% of the

@@ -23,6 +23,23 @@ testing scales in order would need an ordering of the hypotheses that
 distributions need not follow: bimodality can come and go with scale.)
 With ``method="bic"`` there are no p-values and no error-rate control.
 
+Separation
+----------
+One Gaussian is the null of the test, so a skewed or heavy-tailed unimodal
+distribution also rejects it: two Gaussians, a narrow one at the peak and a
+wide one in the tail, describe it better. A rejection only counts as
+bimodal when the two components are also well separated by Ashman's D
+(Ashman, Bird & Zepf 1994), ``D = sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 +
+sigma_2^2)``, with ``D > 2`` needed for a clean separation. D is computed
+from the two Gaussian components of the two-component fit only: the point
+masses at ``bounds`` cancel from the likelihood-ratio test, so they take no
+part in the decision the separation qualifies. At the small numbers of seeds
+of a scan, the fitted D of a skewed sample is itself often above 2 (a narrow
+component at the peak and a wide one in the tail, or a spike on a few tail
+values), so the scan asks for ``D >= min_separation`` at the *lower end* of
+D's seed-bootstrap interval as well as at its estimate. With
+``min_separation=None`` the old rule (the test alone) is back.
+
 Ties
 ----
 A Gaussian mixture describes continuous data; ties can make it "find" a
@@ -51,7 +68,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from distscale._component_ci import _component_table
+from distscale._component_ci import _ashman_d, _component_table
 from distscale._mixture_checks import (
     _check_alpha,
     _check_bounds,
@@ -71,12 +88,14 @@ from distscale._validation import (
 from distscale._warnings import DegenerateDataWarning
 from distscale.mixture import SD_FLOOR, MixtureFit, _assemble_fit, _frozen
 from distscale.population import Population, as_population
-from distscale.results import delegate_plot, scale_labels
+from distscale.results import ConfidenceInterval, delegate_plot, scale_labels
 
 __all__ = ["ModalityScan", "holm", "modality_scan"]
 
 #: Fewest values strictly inside the bounds for the test of 1 against 2 components.
 _MIN_TEST_VALUES = 4
+#: Seed resamples for the interval of the separation when ``n_boot_ci`` is None.
+_N_BOOT_SEPARATION = 1000
 
 
 def holm(pvalues: object) -> np.ndarray:
@@ -126,10 +145,23 @@ class ModalityScan:
     pvalue, adjusted_pvalue : numpy.ndarray or None
         The bimodality p-value of ``method`` and its Holm adjustment over
         the scales (None for ``"bic"``). NaN where not tested (degenerate).
+    separation : numpy.ndarray
+        Ashman's D of the two Gaussian components of the two-component fit,
+        ``sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)``; point masses
+        at ``bounds`` take no part. NaN where there is no two-component fit.
+    separation_ci : ConfidenceInterval
+        Arrays ``low``, ``high``: seed-bootstrap percentile interval of D at
+        ``confidence_level``. Computed at every scale with a two-component
+        fit that is not degenerate when ``n_boot_ci`` is given, and at least
+        wherever it decides ``bimodal``; NaN elsewhere.
+    min_separation : float or None
     bimodal : numpy.ndarray
         Detected as bimodal: adjusted p-value ``<= alpha`` (a Monte Carlo
         p-value ``(1 + count) / (B + 1)`` then has size exactly ``alpha``
-        when ``alpha (B + 1)`` is an integer); never where degenerate.
+        when ``alpha (B + 1)`` is an integer) -- for ``"bic"``: two
+        components chosen -- and, with ``min_separation`` (``"lrt"`` and
+        ``"bic"``), ``separation`` and the lower end of ``separation_ci`` both
+        ``>= min_separation``; never where degenerate.
     degenerate : numpy.ndarray
         Two-component fit collapsed onto ties, or too few values to test.
     fits : tuple of MixtureFit or None
@@ -169,6 +201,9 @@ class ModalityScan:
     bic: np.ndarray
     pvalue: np.ndarray | None
     adjusted_pvalue: np.ndarray | None
+    separation: np.ndarray
+    separation_ci: ConfidenceInterval = field(repr=False)
+    min_separation: float | None
     bimodal: np.ndarray
     degenerate: np.ndarray
     fits: tuple[MixtureFit | None, ...] = field(repr=False)
@@ -215,6 +250,9 @@ class ModalityScan:
             cols["lrt_pvalue"] = self.lrt_pvalue
         if self.pvalue is not None:
             cols["adjusted_pvalue"] = self.adjusted_pvalue
+        cols["separation"] = self.separation
+        cols["separation_ci_low"] = self.separation_ci.low
+        cols["separation_ci_high"] = self.separation_ci.high
         cols["bimodal"] = self.bimodal
         cols["degenerate"] = self.degenerate
         if self.p_success is not None:
@@ -225,15 +263,19 @@ class ModalityScan:
         """Tidy table: ``scale, component, statistic, estimate, ci_low, ci_high``.
 
         Scale-level statistics (``n_seeds``, ``dip_pvalue``, ``bimodal`` ...)
-        have ``component`` missing and no interval; component parameters
-        (``weight``, ``mean``, ``sd``) carry their bootstrap interval.
+        have ``component`` missing and no interval, except ``separation``
+        (Ashman's D) which carries its bootstrap interval, as the component
+        parameters (``weight``, ``mean``, ``sd``) do.
         """
-        wide = self.per_scale()
+        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high"])
         long = wide.melt(id_vars="scale", var_name="statistic", value_name="estimate")
         long["estimate"] = long["estimate"].astype(float)
         long["component"] = None
         long["ci_low"] = np.nan
         long["ci_high"] = np.nan
+        sep = (long["statistic"] == "separation").to_numpy()
+        long.loc[sep, "ci_low"] = np.asarray(self.separation_ci.low, dtype=float)
+        long.loc[sep, "ci_high"] = np.asarray(self.separation_ci.high, dtype=float)
         comp = self.components.rename(columns={"parameter": "statistic"})
         cols = ["scale", "component", "statistic", "estimate", "ci_low", "ci_high"]
         out = pd.concat([long[cols], comp[cols]], ignore_index=True)
@@ -255,6 +297,17 @@ def _check_threshold(value: object) -> float | None:
     return value
 
 
+def _check_separation(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`min_separation` must be a number or None; got {type(value).__name__}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"`min_separation` must be a finite number > 0, or None; got {value}")
+    return value
+
+
 def modality_scan(
     pop: Population | pd.DataFrame,
     *,
@@ -263,6 +316,7 @@ def modality_scan(
     max_components: int = 2,
     alpha: float = 0.05,
     method: str = "lrt",
+    min_separation: float | None = 2.0,
     n_resamples: int = 199,
     confidence_level: float = 0.95,
     n_boot_ci: int | None = 1000,
@@ -284,10 +338,13 @@ def modality_scan(
     components' weights, means and sds with seed-bootstrap confidence
     intervals. The scale-wise bimodality p-values (``method="lrt"``: the
     parametric-bootstrap test of one against two Gaussian components;
-    ``"dip"``: the dip test) are Holm-adjusted over the scales, and the
-    capacity threshold is the smallest scale whose adjusted p-value is below
-    ``alpha`` (see the module notes). With ``success_threshold`` the scan
-    also reports where P(success) first exceeds 0.5, for contrast.
+    ``"dip"``: the dip test) are Holm-adjusted over the scales. A scale is
+    bimodal when its adjusted p-value is below ``alpha`` and, for the
+    mixture methods, the two components are well separated (Ashman's D at
+    least ``min_separation``, at its estimate and at the lower end of its
+    bootstrap interval); the capacity threshold is the smallest bimodal
+    scale (see the module notes). With ``success_threshold`` the scan also
+    reports where P(success) first exceeds 0.5, for contrast.
 
     Parameters
     ----------
@@ -305,13 +362,22 @@ def modality_scan(
     method : {"lrt", "bic", "dip"}
         What decides bimodality. With ``"bic"`` and ``"dip"``, the number
         of components is chosen by BIC and no LRT is run.
+    min_separation : float or None, default 2.0
+        Smallest Ashman's D of the two Gaussian components for a scale to
+        count as bimodal with ``"lrt"`` or ``"bic"`` (2 is Ashman, Bird &
+        Zepf's criterion of a clean separation); both the estimate and the
+        lower end of its seed-bootstrap interval at ``confidence_level`` must
+        reach it. None: the test (or BIC) alone decides, as before. The dip
+        test is a test of unimodality itself and ignores it.
     n_resamples : int, default 199
         Parametric-bootstrap replicates per likelihood-ratio test.
     confidence_level : float, default 0.95
     n_boot_ci : int or None, default 1000
-        Seed-bootstrap resamples for the component intervals (percentile
-        intervals from :func:`distscale.bootstrap`); None skips the intervals
-        (they are then NaN).
+        Seed-bootstrap resamples for the intervals of the components and of
+        the separation (percentile intervals from :func:`distscale.bootstrap`).
+        None skips the component intervals (they are then NaN); the
+        separation's interval is then computed only where it decides
+        ``bimodal``, from 1000 resamples.
     success_threshold : float, optional
         A run succeeds when its value is above it (below it with
         ``higher_is_better=False``).
@@ -353,6 +419,8 @@ def modality_scan(
     [False, True, True, True]
     >>> scan.capacity_threshold, scan.success_scale
     (1.0, 3.0)
+    >>> bool(scan.separation_ci.low[1] > 2)  # modes 8 sd apart: Ashman's D far above 2
+    True
     """
     pop = as_population(pop, scale=scale, seed=seed, value=value)
     samples = pop.values(metric)
@@ -361,6 +429,7 @@ def modality_scan(
     max_k = _check_int("max_components", max_components, 2)
     alpha = _check_alpha(alpha)
     check_one_of("method", method, ("lrt", "bic", "dip"))
+    min_separation = _check_separation(min_separation)
     n_resamples = check_n_resamples(n_resamples, minimum=1)
     confidence_level = check_confidence_level(confidence_level)
     if n_boot_ci is not None:
@@ -517,12 +586,12 @@ def modality_scan(
     # ---------------------------------------------------- bimodality decision
     pvalue = adjusted = None
     if method == "bic":
-        bimodal = (chosen >= 2) & ~degenerate
+        rejected = (chosen >= 2) & ~degenerate
     else:
         base = lrt_p if method == "lrt" else dip_p
         pvalue = np.where(degenerate, np.nan, base)
         adjusted = holm(pvalue)
-        bimodal = np.nan_to_num(adjusted, nan=2.0) <= alpha
+        rejected = np.nan_to_num(adjusted, nan=2.0) <= alpha
         family = int(np.isfinite(pvalue).sum())
         if method == "lrt" and family and family / (n_resamples + 1) > alpha:
             warnings.warn(
@@ -533,7 +602,15 @@ def modality_scan(
                 UserWarning,
                 stacklevel=2,
             )
-    capacity = float(scales[np.flatnonzero(bimodal)[0]]) if bimodal.any() else None
+
+    # ------------------------------------------- separation (Ashman's D)
+    two = fits[2]
+    separation = np.array(
+        [np.nan if f is None else float(_ashman_d(f.means, f.sds)) for f in two]
+    )
+    separating = min_separation is not None and method != "dip"
+    deciding = rejected & separating & np.array([f is not None for f in two])
+    want = deciding | ((n_boot_ci is not None) & ~degenerate & np.isfinite(separation))
 
     p_success = success_scale = None
     if success_threshold is not None:
@@ -547,10 +624,18 @@ def modality_scan(
     # ------------------------------------------------- components with CIs
     chosen[n_cont == 0] = 0  # every value at a bound: point masses only
     chosen_fits = tuple(fits[int(chosen[i])][i] if chosen[i] else None for i in range(n_scales))
-    components = _component_table(
+    components, sep_low, sep_high = _component_table(
         samples, scales, splits, chosen_fits, bounds, kw, n_boot_ci=n_boot_ci,
         confidence_level=confidence_level, rng=generator, progress=progress,
+        separation=[two[i] if want[i] else None for i in range(n_scales)],
+        n_boot_separation=_N_BOOT_SEPARATION,
     )
+    if separating:
+        apart = np.minimum(separation, sep_low) >= min_separation  # NaN: not apart
+        bimodal = rejected & apart
+    else:
+        bimodal = rejected
+    capacity = float(scales[np.flatnonzero(bimodal)[0]]) if bimodal.any() else None
 
     return ModalityScan(
         scales=_frozen(scales),
@@ -565,6 +650,9 @@ def modality_scan(
         bic=_frozen(bic),
         pvalue=None if pvalue is None else _frozen(pvalue),
         adjusted_pvalue=None if adjusted is None else _frozen(adjusted),
+        separation=_frozen(separation),
+        separation_ci=ConfidenceInterval(_frozen(sep_low), _frozen(sep_high)),
+        min_separation=min_separation,
         bimodal=_frozen(bimodal, bool),
         degenerate=_frozen(degenerate, bool),
         fits=chosen_fits,

@@ -6,10 +6,13 @@ Modality scan: where do the seeds split?
 scale: the dip test and the bimodality coefficient, Gaussian mixtures with
 one and two components (plus point masses at the ends of a bounded metric),
 a parametric-bootstrap likelihood-ratio test of one component against two,
-Holm-adjusted over the scales, and the weights and means of the chosen
-components with seed-bootstrap intervals. The *capacity threshold* is the
-smallest scale detected as bimodal; with a success threshold the scan also
-reports where P(success) first passes 0.5, for contrast.
+Holm-adjusted over the scales, the separation of the two components
+(Ashman's D), and the weights and means of the chosen components with
+seed-bootstrap intervals. A scale is bimodal when the test rejects and the
+two components are well separated (D >= 2, also at the lower end of its
+interval). The *capacity threshold* is the smallest scale detected as
+bimodal; with a success threshold the scan also reports where P(success)
+first passes 0.5, for contrast.
 
 Two bundled populations: the count task (48 seeds at each of six widths,
 exact match on sequences longer than the training ones, bounded in [0, 1])
@@ -30,7 +33,8 @@ pd.set_option("display.max_columns", 20)
 warnings.simplefilter("ignore", ds.DegenerateDataWarning)
 
 COLUMNS = ["scale", "n_seeds", "n_continuous", "dip_pvalue", "bimodality_coefficient",
-           "n_components", "lrt_pvalue", "adjusted_pvalue", "bimodal", "p_success"]
+           "n_components", "lrt_pvalue", "adjusted_pvalue", "separation", "separation_ci_low",
+           "bimodal", "p_success"]
 
 # %%
 # The count task
@@ -50,20 +54,24 @@ print(comp.pivot_table(index="scale", columns=["parameter", "component"], values
       .round(3).to_string())
 
 # %%
-# The dip test rejects nowhere (p >= 0.5), but the likelihood-ratio test
-# finds two components at five of the six widths (Holm-adjusted p <= 0.05),
-# so the capacity threshold is the smallest width, 8,768 parameters, while
-# P(success) passes 0.5 only at 44,960. The component means say what
-# "bimodal" means at each width:
+# The dip test rejects nowhere (p >= 0.5). The likelihood-ratio test
+# rejects one Gaussian at five of the six widths (Holm-adjusted p <= 0.05),
+# but at none of them are the two components separated with confidence
+# (Ashman's D >= 2 at the lower end of its 95% interval), so no width is
+# detected as bimodal and there is no capacity threshold; P(success) passes
+# 0.5 at 44,960. (With ``min_separation=None``, the test alone, the
+# threshold would be the smallest width, 8,768.) The component means say
+# what the rejections are:
 #
 # * width 16 (8,768): components at 0.03 and 0.06 -- both far below the
-#   success threshold. Every seed fails; the test rejects one Gaussian
-#   because the failures are skewed, not because there are two kinds of
-#   seeds.
+#   success threshold, D = 2.1 with an interval down to 1.6. Every seed
+#   fails; the test rejects one Gaussian because the failures are skewed,
+#   not because there are two kinds of seeds.
 # * width 24 (17,760): one component (p = 0.88).
 # * width 32 (29,824): a low component at 0.26 (weight 0.92) and a high one
 #   at 0.88 plus a point mass at 1 (together 0.08): the few seeds that learned
-#   to count.
+#   to count. D = 6.8, but the high component is 3 seeds inside (0, 1), and
+#   D's interval reaches down to 1.7 -- 48 seeds cannot establish a mode of 3.
 # * widths 40-64: a high component (means 0.91-0.98) and the point mass at 1
 #   (weight 0.04 at width 40, 0.44 at width 64) take over; the low component
 #   sits at 0.59 and 0.56 at widths 40 and 48 -- the seeds still failing or
@@ -75,8 +83,9 @@ print(comp.pivot_table(index="scale", columns=["parameter", "component"], values
 #
 # Top: the weight of each component at each width, with 95% bootstrap bars.
 # Middle: the Gaussian components' means. Bottom: dip p-values and the
-# Holm-adjusted LRT p-values against alpha (log axis). The dashed line marks
-# the capacity threshold, the dotted one where P(success) passes 0.5.
+# Holm-adjusted LRT p-values against alpha (log axis). A dashed line would
+# mark the capacity threshold (none here); the dotted one is where P(success)
+# passes 0.5.
 
 fig = distscale.plot.modality_scan(scan)
 fig.set_size_inches(8.5, 7.5)

@@ -117,11 +117,15 @@ def test_tables():
     assert list(wide.columns) == [
         "scale", "n_seeds", "n_continuous", "dip_statistic", "dip_pvalue",
         "bimodality_coefficient", "n_components", "lrt_statistic", "lrt_pvalue",
-        "adjusted_pvalue", "bimodal", "degenerate",
+        "adjusted_pvalue", "separation", "separation_ci_low", "separation_ci_high", "bimodal",
+        "degenerate",
     ]
     tidy = scan.to_frame()
     assert list(tidy.columns) == ["scale", "component", "statistic", "estimate", "ci_low", "ci_high"]
     assert set(tidy.loc[tidy.component.notna(), "statistic"]) == {"weight", "mean", "sd"}
+    # the separation (Ashman's D) is the one scale-level statistic with an interval
+    with_ci = tidy[tidy.component.isna() & tidy.ci_low.notna()]
+    assert set(with_ci.statistic) == {"separation"}
     # a scale's dip p-value in the tidy table is the dip test's
     dip = distscale.dip_test(paper_like(n=30).values()[3])
     row = tidy[(tidy.scale == 8) & (tidy.statistic == "dip_pvalue")]

@@ -40,7 +40,8 @@ def modality_scan(
     between successive scales where the fit has it: its line breaks at a
     scale where it is absent (one component there, or no point mass).
     Bottom: the dip test p-value at every scale and, when the scan has them,
-    the Holm-adjusted p-values that decide bimodality, with ``alpha``. The
+    the Holm-adjusted p-values that decide bimodality (with the components'
+    separation, ``result.separation``), with ``alpha``. The
     capacity threshold (the first scale detected as bimodal) is a vertical
     line in every panel, and so is the first scale where P(success) > 0.5
     when the scan has a success threshold.
