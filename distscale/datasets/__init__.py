@@ -11,8 +11,8 @@
   (Apache-2.0, EleutherAI/pythia.)
 * :func:`load_count_population` -- 288 small transformers (6 widths x 48
   seeds) trained on CPU by :mod:`distscale.train` to count, scored on
-  sequences longer than any seen in training: OOD exact match is bimodal
-  across seeds at intermediate widths. Made here (``scripts/make_count_population.py``).
+  sequences longer than any seen in training: the fraction of seeds that
+  succeed rises from none to all with width. Made here (``scripts/make_count_population.py``).
 
 The tables are small CSV files shipped inside the package (see
 ``distscale/datasets/data/README.md`` for provenance and every
