@@ -48,6 +48,21 @@ class _CLIError(Exception):
     """An error to show the user as one line."""
 
 
+def _add_population_arguments(command: argparse.ArgumentParser) -> None:
+    """PATH, the column options and --lower-is-better, shared by `summary` and `report`."""
+    command.add_argument(
+        "path", nargs="?", help="CSV, TSV or Parquet file, one row per run (optional)"
+    )
+    command.add_argument("--scale", help="scale column (numeric)")
+    command.add_argument("--seed", help="seed column")
+    command.add_argument("--value", help="metric column")
+    command.add_argument(
+        "--lower-is-better",
+        action="store_true",
+        help="success means metric < threshold (losses); default is metric > threshold",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="distscale",
@@ -69,21 +84,11 @@ def _build_parser() -> argparse.ArgumentParser:
             "(final checkpoint, mean_bigram_loss, lower is better, threshold 7.5)."
         ),
     )
-    summary.add_argument(
-        "path", nargs="?", help="CSV, TSV or Parquet file, one row per run (optional)"
-    )
-    summary.add_argument("--scale", help="scale column (numeric)")
-    summary.add_argument("--seed", help="seed column")
-    summary.add_argument("--value", help="metric column")
+    _add_population_arguments(summary)
     summary.add_argument("--task", help="task column (then --select-task is required)")
     summary.add_argument("--select-task", help="analyse only this task")
     summary.add_argument(
         "--threshold", type=float, help="a run succeeds when its metric is beyond this value"
-    )
-    summary.add_argument(
-        "--lower-is-better",
-        action="store_true",
-        help="success means metric < threshold (losses); default is metric > threshold",
     )
     summary.add_argument(
         "--n-resamples", type=int, default=1000, help="bootstrap resamples (default 1000)"
@@ -147,23 +152,13 @@ def _build_parser() -> argparse.ArgumentParser:
             "(its own columns, threshold and bounds; the options override them)."
         ),
     )
-    report.add_argument(
-        "path", nargs="?", help="CSV, TSV or Parquet file, one row per run (optional)"
-    )
-    report.add_argument("--scale", help="scale column (numeric)")
-    report.add_argument("--seed", help="seed column")
-    report.add_argument("--value", help="metric column")
+    _add_population_arguments(report)
     # numbers are parsed by _run_report, so that a bad one gives one readable line
     report.add_argument(
         "--threshold", help="a run succeeds when its metric is beyond this value"
     )
     report.add_argument(
         "--bounds", nargs=2, metavar=("LO", "HI"), help="range of the metric, e.g. 0 1"
-    )
-    report.add_argument(
-        "--lower-is-better",
-        action="store_true",
-        help="success means metric < threshold (losses); default is metric > threshold",
     )
     report.add_argument(
         "--out", default="distscale-report", help="output folder (default distscale-report)"

@@ -537,6 +537,12 @@ def _nll(token_logprobs: object, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- multiple choice
+def _option_probabilities(option_logliks: object, correct: object):
+    """Softmax over each sample's offered options, and the checked correct indices."""
+    mat, mask, k = _option_matrix(option_logliks, "`option_logliks`")
+    return _softmax(mat, mask), _check_correct(correct, k)
+
+
 def choice_accuracy(option_logliks: object, correct: object) -> np.ndarray:
     """Multiple-choice accuracy: 1.0 when the most likely option is the correct one.
 
@@ -645,9 +651,7 @@ def choice_probability(option_logliks: object, correct: object) -> np.ndarray:
     >>> choice_probability(lls, [0, 0]).round(12).tolist()
     [0.5, 0.6]
     """
-    mat, mask, k = _option_matrix(option_logliks, "`option_logliks`")
-    right = _check_correct(correct, k)
-    probs = _softmax(mat, mask)
+    probs, right = _option_probabilities(option_logliks, correct)
     return probs[np.arange(len(right)), right] if len(right) else np.empty(0)
 
 
@@ -682,9 +686,7 @@ def brier_score(option_logliks: object, correct: object) -> np.ndarray:
     >>> brier_score(lls, [0, 1]).round(12).tolist()  # 0.25 + 2 * 0.0625; 1 + 1
     [0.375, 2.0]
     """
-    mat, mask, k = _option_matrix(option_logliks, "`option_logliks`")
-    right = _check_correct(correct, k)
-    probs = _softmax(mat, mask)
+    probs, right = _option_probabilities(option_logliks, correct)
     probs[np.arange(len(right)), right] -= 1.0
     return (probs**2).sum(axis=1) if len(right) else np.empty(0)
 
