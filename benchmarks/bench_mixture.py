@@ -55,8 +55,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 import distscale
-from distscale._em import _fit_batch, _starts_two
-from distscale.mixture import SD_FLOOR
+from distscale.modality.em import _fit_batch, _starts_two
+from distscale.modality.mixture import SD_FLOOR
 
 N_SCALES, N_SEEDS, N_RESAMPLES, N_INIT, TOL, MAX_ITER = 10, 200, 199, 4, 1e-6, 3000
 

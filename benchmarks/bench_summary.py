@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 import distscale
-from distscale.summary import STATISTICS
+from distscale.describe.summary import STATISTICS
 
 N_SCALES, N_SEEDS, N_RESAMPLES, THRESHOLD = 20, 250, 1000, 0.2
 

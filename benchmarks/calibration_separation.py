@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 import distscale
-from distscale.modality import modality_scan
+from distscale.modality.scan import modality_scan
 
 
 def main() -> None:

@@ -40,9 +40,9 @@ import numpy as np
 from scipy import stats
 
 import distscale
-from distscale._rank_tests import _test_groups
-from distscale._subsets import _select
-from distscale.monotonicity import _monotonicity_core
+from distscale.success.monotonicity import _monotonicity_core
+from distscale.success.rank_tests import _test_groups
+from distscale.success.subsets import _select
 
 LEVELS = (0.01, 0.05, 0.10)
 TOLERANCE = 0.015

@@ -5,42 +5,54 @@ how does that distribution change as models grow?
 """
 
 from distscale import datasets, io, metrics
-from distscale._warnings import DegenerateDataWarning, DroppedRowsWarning
-from distscale.bootstrap import BootstrapResult, bootstrap
-from distscale.emergence import (
+from distscale._lib.results import ConfidenceInterval
+from distscale._lib.warnings import DegenerateDataWarning, DroppedRowsWarning
+from distscale.describe import (
     CurveEmergence,
+    DistributionShift,
     EmergenceScores,
     PerSeedEmergence,
+    SummaryCurves,
     breakthroughness,
     curve_emergence,
+    distribution_shift,
     emergence_scores,
+    half_sample_mode,
     linearity,
     per_seed_emergence,
+    summary_curves,
 )
-from distscale.inverse import InverseScalingResult, inverse_scaling
 from distscale.io import read_lm_eval, read_lm_eval_samples, read_population, read_samples
-from distscale.metric_comparison import MetricComparison, MetricVerdict, compare_metrics
-from distscale.metrics import score_samples
-from distscale.mixture import ComponentSelection, MixtureFit, fit_mixture, select_components
-from distscale.modality import ModalityScan, modality_scan
-from distscale.nested_bootstrap import NestedBootstrapResult, nested_bootstrap
-from distscale.population import Population, as_population
-from distscale.report import Report, make_report
-from distscale.results import ConfidenceInterval
-from distscale.shift import DistributionShift, distribution_shift
-from distscale.success import SuccessCurve, success_curve
-from distscale.summary import SummaryCurves, half_sample_mode, summary_curves
-from distscale.trend import (
-    MonotonicityTestResult,
-    TrendTestResult,
-    monotonicity_test,
-    trend_test,
-)
-from distscale.unimodality import (
+from distscale.metrics import MetricComparison, MetricVerdict, compare_metrics, score_samples
+from distscale.modality import (
+    ComponentSelection,
     DipTestResult,
+    MixtureFit,
+    ModalityScan,
     bimodality_coefficient,
     dip_statistic,
     dip_test,
+    fit_mixture,
+    modality_scan,
+    select_components,
+)
+from distscale.population import Population, as_population
+from distscale.report import Report, make_report
+from distscale.resampling import (
+    BootstrapResult,
+    NestedBootstrapResult,
+    bootstrap,
+    nested_bootstrap,
+)
+from distscale.success import (
+    InverseScalingResult,
+    MonotonicityTestResult,
+    SuccessCurve,
+    TrendTestResult,
+    inverse_scaling,
+    monotonicity_test,
+    success_curve,
+    trend_test,
 )
 
 __version__ = "0.1.0"

@@ -240,7 +240,7 @@ def _readable_table(frame: pd.DataFrame) -> str:
 
 
 def _run_summary(args: argparse.Namespace) -> int:
-    from distscale.summary import summary_curves
+    from distscale.describe.summary import summary_curves
 
     pop, threshold, higher, source = _load_for_summary(args)
     with warnings.catch_warnings(record=True) as caught:
@@ -418,7 +418,7 @@ def _first_line(err: BaseException) -> str:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from distscale.report import make_report
+    from distscale.report.build import make_report
 
     # check the numbers before reading any data
     threshold = None if args.threshold is None else _number("--threshold", args.threshold)

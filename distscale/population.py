@@ -13,8 +13,8 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from distscale._validation import format_labels
-from distscale._warnings import DroppedRowsWarning
+from distscale._lib.validation import format_labels
+from distscale._lib.warnings import DroppedRowsWarning
 
 __all__ = ["Population", "as_population"]
 

@@ -3,7 +3,7 @@
 For each sample size ``n`` in the grid below, draws ``B`` uniform samples of
 size ``n`` (the least favourable unimodal null), computes their dips with
 distscale's own implementation, and writes the quantiles of the dip at a
-fixed grid of probabilities to ``distscale/data/dip_null_table.csv`` (long
+fixed grid of probabilities to ``distscale/modality/data/dip_null_table.csv`` (long
 format: ``n, probability, quantile, n_resamples``). ``dip_test(method="table")``
 interpolates ``sqrt(n) * quantile`` in ``1/sqrt(n)`` and in probability.
 
@@ -19,7 +19,7 @@ wall time. The two runs wrote byte-identical files.
 
 Usage::
 
-    python scripts/make_dip_table.py [--jobs 2] [--out distscale/data/dip_null_table.csv]
+    python scripts/make_dip_table.py [--jobs 2] [--out distscale/modality/data/dip_null_table.csv]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from distscale.unimodality import _simulated_null_dips
+from distscale.modality.dip import _simulated_null_dips
 
 SEED = 20250217
 #: (sample sizes, null samples per size): every n up to 20 where the null
@@ -46,7 +46,9 @@ PROBABILITIES = np.array(
     + [round(0.05 * i, 2) for i in range(1, 19)]
     + [0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999]
 )
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "distscale" / "data" / "dip_null_table.csv"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1] / "distscale" / "modality" / "data" / "dip_null_table.csv"
+)
 
 
 def _row(task: tuple[int, int]) -> tuple[int, int, np.ndarray, float]:

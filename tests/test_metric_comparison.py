@@ -249,14 +249,14 @@ def test_directions_thresholds_and_grid_options():
     assert res.thresholds["my_score"] == 0.7
     assert res.tau_grids["my_score"].tolist() == [0.5, 0.9]
     assert res.summaries["my_score"].threshold == 0.7
-    from distscale.metric_comparison import _match
+    from distscale.metrics.compare.comparison import _match
 
-    assert _match("ipa_transliterate_2_bleu", tuple(distscale.metric_comparison.DIRECTIONS)) \
+    assert _match("ipa_transliterate_2_bleu", tuple(distscale.metrics.DIRECTIONS)) \
         == "bleu"
-    assert _match("edit_distance_normalized", tuple(distscale.metric_comparison.DIRECTIONS)) \
+    assert _match("edit_distance_normalized", tuple(distscale.metrics.DIRECTIONS)) \
         == "edit_distance"
-    assert _match("mmlu_acc_norm", tuple(distscale.metric_comparison.DIRECTIONS)) == "acc_norm"
-    assert _match("my_score", tuple(distscale.metric_comparison.DIRECTIONS)) is None
+    assert _match("mmlu_acc_norm", tuple(distscale.metrics.DIRECTIONS)) == "acc_norm"
+    assert _match("my_score", tuple(distscale.metrics.DIRECTIONS)) is None
 
 
 def test_two_scales_give_no_jump_verdict():

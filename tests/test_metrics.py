@@ -22,10 +22,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import softmax
-from sklearn.metrics import brier_score_loss
-
-import distscale as ds
 from distscale.metrics import (
     brier_score,
     choice_accuracy,
@@ -38,6 +34,10 @@ from distscale.metrics import (
     target_nll,
     token_accuracy,
 )
+from scipy.special import softmax
+from sklearn.metrics import brier_score_loss
+
+import distscale as ds
 
 
 # ------------------------------------------------------------------ naive twins

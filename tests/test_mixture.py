@@ -23,9 +23,9 @@ from sklearn.mixture import GaussianMixture
 
 import distscale
 from distscale import DegenerateDataWarning, fit_mixture, select_components
-from distscale._em import _fit_batch
-from distscale._mixture_lrt import _bootstrap_lrt, _detect_grid, _fit_groups
-from distscale.mixture import SD_FLOOR
+from distscale.modality.em import _fit_batch
+from distscale.modality.lrt import _bootstrap_lrt, _detect_grid, _fit_groups
+from distscale.modality.mixture import SD_FLOOR
 
 
 # ----------------------------------------------------------------------- helpers

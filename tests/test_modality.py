@@ -28,7 +28,7 @@ from statsmodels.stats.multitest import multipletests
 
 import distscale
 from distscale import DegenerateDataWarning, Population, fit_mixture, modality_scan
-from distscale.modality import holm
+from distscale.modality.scan import holm
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

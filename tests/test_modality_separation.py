@@ -29,8 +29,8 @@ from scipy import stats
 
 import distscale
 from distscale import DegenerateDataWarning, Population, modality_scan
-from distscale._component_ci import _ashman_d
-from distscale.modality import holm
+from distscale.modality.components import _ashman_d
+from distscale.modality.scan import holm
 
 
 def quiet_scan(*args, **kwargs):

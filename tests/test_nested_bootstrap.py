@@ -17,7 +17,7 @@ import pytest
 from scipy import integrate, special, stats
 
 from distscale import NestedBootstrapResult, bootstrap, nested_bootstrap
-from distscale.nested_bootstrap import _percentiles
+from distscale.resampling.nested import _percentiles
 
 
 def _stat(*runs):

@@ -22,7 +22,8 @@ import pytest
 
 import distscale
 from distscale.cli import main
-from distscale.report import decompose_mean, make_report
+from distscale import make_report
+from distscale.describe import decompose_mean
 from tests._helpers import bimodal_frame
 
 FIGURES = (

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from distscale.report import make_report
+from distscale.report.build import make_report
 from tests._helpers import bimodal_frame
 
 BINARIES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

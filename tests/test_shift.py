@@ -16,7 +16,7 @@ from distscale import (
     Population,
     distribution_shift,
 )
-from distscale.shift import wasserstein_distance
+from distscale.describe.shift import wasserstein_distance
 from tests._helpers import bimodal, collect_degenerate
 
 _POP = Population.from_dict({1: [0.1, 0.5, 0.9], 2: [0.2, 0.4, 0.8]})

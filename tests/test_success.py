@@ -27,7 +27,7 @@ from scipy import optimize, special, stats
 
 import distscale
 from distscale import Population, SuccessCurve, success_curve
-from distscale._logistic import _Binomial, _separated
+from distscale.success.logistic import _Binomial, _separated
 
 from ._helpers import SHARED_DATA, collect_degenerate, quiet
 

@@ -29,7 +29,7 @@ from distscale import (
     half_sample_mode,
     summary_curves,
 )
-from distscale.summary import STATISTICS
+from distscale.describe.summary import STATISTICS
 from tests._helpers import SHARED_DATA, bimodal, collect_degenerate, quiet
 
 POLYPYTHIAS = SHARED_DATA / "polypythias-ngram-losses" / "raw"

@@ -19,7 +19,7 @@ from scipy import optimize, stats
 
 import distscale
 from distscale import DegenerateDataWarning, Population, monotonicity_test, trend_test
-from distscale._rank_tests import (
+from distscale.success.rank_tests import (
     _all_assignments,
     _concordance,
     _isotonic,

@@ -25,7 +25,7 @@ from scipy import optimize, stats
 
 import distscale
 from distscale import DegenerateDataWarning
-from distscale.unimodality import (
+from distscale.modality.dip import (
     DipTestResult,
     ModalInterval,
     _table_pvalue,
@@ -311,7 +311,7 @@ def test_table_agrees_with_simulation():
 
 
 def test_shipped_table_regenerates_exactly():
-    # One row of distscale/data/dip_null_table.csv, recomputed with the script's own code
+    # One row of distscale/modality/data/dip_null_table.csv, recomputed with the script's own code
     # and seed: the shipped table is what scripts/make_dip_table.py makes.
     import importlib.util
 
@@ -321,7 +321,7 @@ def test_shipped_table_regenerates_exactly():
     spec = importlib.util.spec_from_file_location("make_dip_table", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    table = pd.read_csv(Path(distscale.__file__).parent / "data" / "dip_null_table.csv",
+    table = pd.read_csv(Path(distscale.__file__).parent / "modality" / "data" / "dip_null_table.csv",
                         comment="#")
     row = table[table["n"] == 7]
     _, _, quantiles, _ = script._row((7, int(row["n_resamples"].iloc[0])))
@@ -332,7 +332,7 @@ def test_shipped_table_regenerates_exactly():
 def test_table_interpolation_between_sample_sizes():
     # Leave-one-out check of the 1/sqrt(n) interpolation: the n = 35 row predicted from
     # n = 30 and 40 gives p-values within 0.01 of the n = 35 row itself.
-    from distscale import unimodality as u
+    from distscale.modality import dip as u
 
     n_grid, probs, scaled = u._null_table()
     i30, i35, i40 = (int(np.flatnonzero(n_grid == v)[0]) for v in (30, 35, 40))

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from distscale.datasets._bundled import bundled, check_as_frame
+from distscale.io.run_table import EVAL_METRICS, summarize_runs
 from distscale.population import Population
-from distscale.run_table import EVAL_METRICS, summarize_runs
 
 __all__ = ["COUNT_POPULATION_DEFAULTS", "COUNT_POPULATION_METRICS", "load_count_population"]
 

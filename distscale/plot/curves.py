@@ -9,7 +9,7 @@ from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
-from distscale._validation import check_one_of
+from distscale._lib.validation import check_one_of
 from distscale.plot._style import (
     _LABELS,
     PALETTE,

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 
-from distscale._validation import check_one_of
+from distscale._lib.validation import check_one_of
 from distscale.plot._style import (
     _CYCLE,
     PALETTE,

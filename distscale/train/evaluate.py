@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from distscale.metrics import _padded_levenshtein
-from distscale.run_table import EVAL_METRICS
+from distscale.io.run_table import EVAL_METRICS
+from distscale.metrics.inputs import padded_levenshtein
 from distscale.train.config import check_int, derive_seed
 from distscale.train.model import EnsembleTransformer, KVCache
 from distscale.train.tasks import Task, TaskBatch
@@ -72,7 +72,7 @@ def normalized_edit_distance(
     >>> normalized_edit_distance(pred, np.array([3, 2, 3]), target).tolist()
     [0.0, 0.3333333333333333, 1.0]
     """
-    return _padded_levenshtein(pred, pred_len, target) / target.shape[1]
+    return padded_levenshtein(pred, pred_len, target) / target.shape[1]
 
 
 @torch.no_grad()

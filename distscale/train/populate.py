@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from distscale.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
+from distscale.io.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
 from distscale.train.config import ModelConfig, TrainConfig, check_int, run_key
 from distscale.train.tasks import Task
 from distscale.train.trainer import _check_configs, _check_seeds, train_ensemble

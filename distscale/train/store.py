@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from distscale.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
+from distscale.io.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
 
 __all__ = ["RESULT_COLUMNS", "RunStore", "read_store"]
 

@@ -1,0 +1,30 @@
+"""Readers and writers: population tables, lm-evaluation-harness outputs, per-sample files.
+
+* :func:`read_population` reads one CSV, TSV or Parquet file (one row per
+  run) into a validated :class:`~distscale.Population`.
+* :func:`read_lm_eval` reads lm-evaluation-harness result JSON files (the
+  older layout and the current ``lm-eval >= 0.4`` layout) into one tidy
+  DataFrame; :func:`read_lm_eval_samples` reads its ``--log_samples`` files.
+* :func:`read_samples` and :func:`write_samples` read and write the plain
+  per-sample format (one row per run x evaluation example).
+* :func:`summarize_runs` turns the trainer's per-length rows into one row
+  per run (no PyTorch needed).
+* :func:`parse_size` turns model-size labels such as ``"160m"`` into numbers.
+"""
+
+from distscale.io.files import parse_size
+from distscale.io.lm_eval import read_lm_eval
+from distscale.io.lm_eval_samples import read_lm_eval_samples
+from distscale.io.run_table import summarize_runs
+from distscale.io.samples import read_samples, write_samples
+from distscale.io.tables import read_population
+
+__all__ = [
+    "parse_size",
+    "read_lm_eval",
+    "read_lm_eval_samples",
+    "read_population",
+    "read_samples",
+    "summarize_runs",
+    "write_samples",
+]

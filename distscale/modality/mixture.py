@@ -1,0 +1,600 @@
+r"""Batched one-dimensional Gaussian mixtures, with point masses at known bounds.
+
+:func:`fit_mixture` fits one sample and :func:`select_components` chooses the
+number of components (BIC, or a parametric-bootstrap likelihood-ratio test in
+the manner of R mclust's ``mclustBootstrapLRT``). Underneath, one private
+engine, ``_fit_batch`` in :mod:`distscale._em`, fits many samples at once --
+every bootstrap replicate of every scale as the rows of one ``(batch, n)``
+array -- because model selection needs thousands of refits. The bootstrap
+test lives in :mod:`distscale._mixture_lrt`; argument checks, the split into
+point masses and the tie diagnostics in :mod:`distscale._mixture_checks`.
+
+The model
+---------
+Without ``bounds`` the model is a mixture of ``k`` Gaussians. With
+``bounds=(lo, hi)`` (a metric that lives in ``[lo, hi]``, such as an accuracy
+in ``[0, 1]``) a value exactly at a bound is explained by a *point mass* at
+that bound (zero- or one-inflation), and the Gaussian components explain the
+values strictly inside. The likelihood is taken with respect to Lebesgue
+measure on ``(lo, hi)`` plus counting measure at ``lo`` and ``hi``:
+
+.. math::
+
+    L = \prod_{x_i = lo} \pi_{lo} \prod_{x_i = hi} \pi_{hi}
+        \prod_{lo < x_i < hi} \sum_j w_j \, \phi(x_i; \mu_j, \sigma_j),
+
+with ``pi_lo + pi_hi + sum(w) = 1``. It factorises, so the point-mass
+weights have the closed-form maximum ``pi_b = (number of values at b) / n``
+and the Gaussian part is an ordinary mixture fitted to the inside values
+(with weights ``w_j / (1 - pi_lo - pi_hi)``). A point mass is a free
+parameter only where a value sits at the bound; BIC counts
+``3 k - 1 + m`` parameters for ``k`` Gaussians and ``m`` point masses. The
+point-mass factor is the same for ``k`` and ``k + 1`` Gaussians, so it
+cancels from the likelihood-ratio test, which therefore compares Gaussian
+mixtures of the inside values. The Gaussian densities are not truncated at
+the bounds (a model of the shape of the inside values).
+
+The fit
+-------
+Every sample is centred and scaled to unit standard deviation first (so
+fits are location-scale equivariant). *Variance floor*: no component
+standard deviation may fall below ``sd_floor`` (default 0.1) times the
+standard deviation of the values the Gaussians model; without a floor the
+likelihood is unbounded (a component shrinking onto one value), and a floor
+relative to the spread keeps the fit scale-free. *Starts* (``n_init`` of
+them; the highest log-likelihood wins): (1) the exact optimal two-means
+split of the sorted sample (Fisher's 1-D clustering, by cumulative sums;
+for ``k >= 3``, equal-count quantile groups); (2) a narrow and a wide
+component at the same centre (heavy tails); (3) the lowest value alone
+against the rest and (4) the highest value alone; (5 ...) cuts of the
+sorted sample after a number of values drawn uniformly from ``rng``. Starts
+1-4 draw nothing. *Iterations*: EM accelerated by SQUAREM (Varadhan &
+Roland 2008, scheme S3 with an adaptive step bound and a fall-back that
+keeps the log-likelihood monotone). For two components the responsibility
+is the logistic of the log-density ratio, a quadratic in ``x``, so an EM
+step makes about ten passes over memory; a row leaves the active set as
+soon as its log-likelihood gains less than ``tol`` per value over a cycle
+of three EM steps.
+
+Ties
+----
+A Gaussian mixture treats the data as continuous. Tied values (a metric
+such as exact match on few examples) let a component collapse onto one
+value, and the likelihood then grows as the component narrows -- only the
+floor stops it, so the fit and any likelihood-ratio test are set by the
+floor, not the data. A fit with two or more components in which a
+component takes half or more of its weight from *one repeated value* is
+reported as *collapsed onto ties* (``MixtureFit.degenerate``) with a
+:class:`~distscale.DegenerateDataWarning`: that component is a point mass,
+not a Gaussian. :func:`select_components` also warns when the smallest or
+largest value is repeated by at least ``max(3, 10%)`` of the values at an end
+that is not a bound. Values exactly at the ends of a bounded metric are
+better described by ``bounds``. When the values lie on a regular grid (a
+discrete metric), the bootstrap replicates of the likelihood-ratio test are
+rounded to that grid, so the null carries the same discreteness.
+"""
+
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from distscale._lib.validation import (
+    check_finite_array,
+    check_n_resamples,
+    check_one_of,
+    check_rng,
+)
+from distscale._lib.warnings import DegenerateDataWarning
+from distscale.modality.checks import (
+    _check_alpha,
+    _check_bounds,
+    _check_int,
+    _check_positive,
+    _component_labels,
+    _pile_up,
+    _point_label,
+    _single_value_share,
+    _split_bounds,
+)
+from distscale.modality.em import SD_FLOOR, _fit_batch
+from distscale.modality.lrt import _bootstrap_lrt
+
+__all__ = ["ComponentSelection", "MixtureFit", "fit_mixture", "select_components"]
+
+
+# --------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class MixtureFit:
+    """A fitted one-dimensional Gaussian mixture, with point masses at bounds.
+
+    Gaussian components are sorted by mean, so ``labels`` ("low", "high" for
+    two components) are stable. Weights are probabilities of the whole
+    distribution: ``weights.sum() + point_mass_weights.sum() == 1``.
+
+    Attributes
+    ----------
+    weights, means, sds : numpy.ndarray
+        Gaussian components, shape ``(k,)``, sorted by mean.
+    point_mass_locations, point_mass_weights : numpy.ndarray
+        Point masses at the bounds that hold at least one value, shape ``(m,)``.
+    log_likelihood : float
+        Mixed discrete/continuous log-likelihood (see the module notes).
+    bic : float
+        ``-2 log_likelihood + n_parameters log n``.
+    n_parameters : int
+        ``3 k - 1 + m``.
+    n : int
+        Number of values; ``n_continuous`` of them lie strictly inside the bounds.
+    n_continuous : int
+    converged : bool
+        Whether EM met its tolerance within ``max_iter`` steps.
+    n_iter : int
+        EM steps of the best start.
+    responsibilities : numpy.ndarray
+        Shape ``(n, k + m)``: posterior probability of each component (Gaussians
+        first, then point masses) for each value, in the input order.
+    sd_floor : float
+        The smallest allowed component sd, in data units.
+    at_floor : numpy.ndarray
+        Which components have their sd held at the floor.
+    degenerate : bool
+        A component takes half or more of its weight from one repeated value
+        (collapsed onto ties; see the module notes).
+    bounds : tuple of float or None
+    labels : tuple of str
+        Component labels: Gaussians then point masses (e.g. ``"at 0"``).
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    sds: np.ndarray
+    point_mass_locations: np.ndarray
+    point_mass_weights: np.ndarray
+    log_likelihood: float
+    bic: float
+    n_parameters: int
+    n: int
+    n_continuous: int
+    converged: bool
+    n_iter: int
+    responsibilities: np.ndarray = field(repr=False)
+    sd_floor: float = field(repr=False)
+    at_floor: np.ndarray = field(repr=False)
+    degenerate: bool = False
+    bounds: tuple[float, float] | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def n_components(self) -> int:
+        """Number of Gaussian components."""
+        return int(self.means.size)
+
+    def pdf(self, x: object) -> np.ndarray:
+        """Density of the Gaussian part at ``x`` (point masses excluded)."""
+        xx = np.asarray(x, dtype=float)[..., None]
+        z = (xx - self.means) / self.sds
+        dens = self.weights * np.exp(-0.5 * z * z) / (self.sds * math.sqrt(2 * math.pi))
+        return dens.sum(axis=-1)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per component: label, kind, weight, mean, sd (0 for a point mass).
+
+        Examples
+        --------
+        >>> fit = fit_mixture([0.0, 0.0, 0.2, 0.3, 0.25, 0.8, 0.85, 0.9, 1.0],
+        ...                   bounds=(0, 1), rng=0)
+        >>> fit.to_frame()[["component", "kind"]].values.tolist()
+        [['low', 'gaussian'], ['high', 'gaussian'], ['at 0', 'point mass'], ['at 1', 'point mass']]
+        """
+        k = self.means.size
+        return pd.DataFrame(
+            {
+                "component": list(self.labels),
+                "kind": ["gaussian"] * k + ["point mass"] * self.point_mass_locations.size,
+                "weight": np.concatenate([self.weights, self.point_mass_weights]),
+                "mean": np.concatenate([self.means, self.point_mass_locations]),
+                "sd": np.concatenate([self.sds, np.zeros(self.point_mass_locations.size)]),
+                "at_floor": np.concatenate(
+                    [self.at_floor, np.zeros(self.point_mass_locations.size, dtype=bool)]
+                ),
+            }
+        )
+
+
+def _frozen(arr: object, dtype: object = float) -> np.ndarray:
+    out = np.array(arr, dtype=dtype)
+    out.flags.writeable = False
+    return out
+
+
+def _assemble_fit(
+    x: np.ndarray,
+    inside: np.ndarray,
+    locs: list[float],
+    masks: list[np.ndarray],
+    row: dict[str, np.ndarray],
+    bounds: tuple[float, float] | None,
+    resp_inside: np.ndarray,
+) -> MixtureFit:
+    """Turn one row of :func:`distscale._em._fit_batch` output into a :class:`MixtureFit`."""
+    n = x.size
+    n_in = int(inside.sum())
+    k = row["means"].size
+    counts = np.array([int(m.sum()) for m in masks], dtype=float)
+    pm_w = counts / n
+    cont = n_in / n
+    ll = float(row["loglik"]) + (n_in * math.log(cont) if n_in else 0.0)
+    ll += float(np.sum(counts * np.log(np.where(pm_w > 0, pm_w, 1.0))))
+    n_par = 3 * k - 1 + len(locs)
+    resp = np.zeros((n, k + len(locs)))
+    resp[inside, :k] = resp_inside.T
+    for j, mask in enumerate(masks):
+        resp[mask, k + j] = 1.0
+    share = _single_value_share(x[inside], resp_inside)
+    degenerate = bool(k >= 2 and np.any(share >= 0.5))
+    return MixtureFit(
+        weights=_frozen(row["weights"] * cont),
+        means=_frozen(row["means"]),
+        sds=_frozen(row["sds"]),
+        point_mass_locations=_frozen(locs),
+        point_mass_weights=_frozen(pm_w),
+        log_likelihood=ll,
+        bic=-2.0 * ll + n_par * math.log(n),
+        n_parameters=n_par,
+        n=n,
+        n_continuous=n_in,
+        converged=bool(row["converged"]),
+        n_iter=int(row["n_iter"]),
+        responsibilities=_frozen(resp),
+        sd_floor=float(row["floor"]),
+        at_floor=_frozen(row["at_floor"], bool),
+        degenerate=degenerate,
+        bounds=bounds,
+        labels=_component_labels(k) + tuple(_point_label(b) for b in locs),
+    )
+
+
+def _warn_fit(fit: MixtureFit, where: str = "", stacklevel: int = 3) -> None:
+    if fit.degenerate:
+        warnings.warn(
+            f"{where}a Gaussian component collapsed onto tied values (half or more of its "
+            f"weight is one repeated value; component means "
+            f"{', '.join(f'{m:.6g}' for m in fit.means)}): a repeated value is a point mass, "
+            "on which a Gaussian's likelihood grows without bound as it narrows, so the fit "
+            "and any likelihood-ratio test reflect the ties and the variance floor, not two "
+            "modes; use `bounds` for values at the ends of a bounded metric",
+            DegenerateDataWarning,
+            stacklevel=stacklevel,
+        )
+
+
+# ------------------------------------------------------------------ public API
+def _check_engine_args(
+    n_init: object, sd_floor: object, tol: object, max_iter: object, bounds: object
+) -> tuple:
+    """Validate the EM settings shared by :func:`fit_mixture` and :func:`select_components`."""
+    return (
+        _check_int("n_init", n_init, 1),
+        _check_positive("sd_floor", sd_floor, upper=1.0),
+        _check_positive("tol", tol),
+        _check_int("max_iter", max_iter, 1),
+        _check_bounds(bounds),
+    )
+
+
+def fit_mixture(
+    x: object,
+    *,
+    n_components: int = 2,
+    bounds: tuple[float | None, float | None] | None = None,
+    n_init: int = 10,
+    sd_floor: float = SD_FLOOR,
+    tol: float = 1e-10,
+    max_iter: int = 20_000,
+    rng: int | np.random.Generator | None = None,
+) -> MixtureFit:
+    """Fit a one-dimensional Gaussian mixture by EM, with point masses at ``bounds``.
+
+    Parameters
+    ----------
+    x : array_like
+        One sample (for example one scale's seeds).
+    n_components : int, default 2
+        Number of Gaussian components.
+    bounds : (lo, hi), optional
+        The metric's range. Values exactly at ``lo`` or ``hi`` are modelled
+        by point masses (zero/one inflation) and the Gaussians model the
+        values strictly inside. ``None`` for a side leaves it open.
+    n_init : int, default 10
+        Number of starts; the first four are deterministic (see the module
+        notes), the rest are random cuts drawn from ``rng``.
+    sd_floor : float, default 0.1
+        Smallest component sd, as a fraction of the sd of the values the
+        Gaussians model.
+    tol : float, default 1e-10
+        Convergence: log-likelihood gain per value over one accelerated cycle.
+    max_iter : int, default 20000
+        Most EM steps per start.
+    rng : int, numpy.random.Generator or None
+        Draws the random starts.
+
+    Returns
+    -------
+    MixtureFit
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty or not finite, a value lies outside ``bounds``, or
+        fewer than ``n_components`` distinct values lie inside the bounds.
+
+    Warns
+    -----
+    DegenerateDataWarning
+        When a component collapsed onto tied values, or every value inside
+        the bounds is the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.r_[np.linspace(-1, 1, 30), np.linspace(5, 7, 10)]
+    >>> fit = fit_mixture(x, rng=0)
+    >>> fit.labels
+    ('low', 'high')
+    >>> np.round(fit.weights, 3).tolist(), np.round(fit.means, 3).tolist()
+    ([0.75, 0.25], [0.0, 6.0])
+    """
+    x = check_finite_array("x", x, min_size=1)
+    k = _check_int("n_components", n_components, 1)
+    n_init, sd_floor, tol, max_iter, bounds = _check_engine_args(
+        n_init, sd_floor, tol, max_iter, bounds
+    )
+    generator = check_rng(rng)
+    inside, locs, masks = _split_bounds(x, bounds)
+    xi = x[inside]
+    distinct = np.unique(xi).size
+    if distinct < k:
+        where = " strictly inside `bounds`" if bounds is not None else ""
+        raise ValueError(
+            f"`n_components`={k} needs at least {k} distinct values{where}; "
+            f"`x` has {distinct}"
+        )
+    row = _fit_batch(
+        xi[None, :], k, n_init=n_init, rng=generator, sd_floor=sd_floor, tol=tol,
+        max_iter=max_iter, responsibilities=True,
+    )
+    fit = _assemble_fit(
+        x, inside, locs, masks, {key: v[0] for key, v in row.items()}, bounds, row["resp"][0]
+    )
+    if distinct == 1:
+        warnings.warn(
+            "every value modelled by the Gaussians is the same "
+            f"({xi[0]:.6g}); the Gaussian part is a spike at the variance floor",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    else:
+        _warn_fit(fit)
+    if not fit.converged:
+        warnings.warn(
+            f"EM did not converge in `max_iter`={max_iter} steps; the log-likelihood "
+            "may still rise (increase `max_iter`)",
+            UserWarning,
+            stacklevel=2,
+        )
+    return fit
+
+
+@dataclass(frozen=True)
+class ComponentSelection:
+    """The number of Gaussian components chosen for one sample.
+
+    Attributes
+    ----------
+    n_components : int
+        The chosen number of Gaussian components.
+    method : str
+        ``"lrt"`` (sequential parametric-bootstrap likelihood-ratio tests of
+        ``k`` against ``k + 1``, stopping at the first that is not
+        significant) or ``"bic"`` (smallest BIC).
+    fits : tuple of MixtureFit
+        Fits with ``1, 2, ...`` components (as many as were fitted).
+    bic : numpy.ndarray
+        BIC of each fit.
+    lrt_statistic, pvalue : numpy.ndarray
+        ``2 (log L(k + 1) - log L(k))`` and its bootstrap p-value for each
+        test performed (``k = 1, 2, ...``); empty for ``"bic"``.
+    alpha : float
+    n_resamples : int
+    """
+
+    n_components: int
+    method: str
+    fits: tuple[MixtureFit, ...] = field(repr=False)
+    bic: np.ndarray
+    lrt_statistic: np.ndarray
+    pvalue: np.ndarray
+    alpha: float
+    n_resamples: int
+
+    @property
+    def fit(self) -> MixtureFit:
+        """The fit with the chosen number of components."""
+        return self.fits[self.n_components - 1]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per number of components: BIC, and the test of it against one more.
+
+        Examples
+        --------
+        >>> sel = select_components([0.1, 0.2, 0.15, 0.9, 0.95, 0.85], method="bic")
+        >>> sel.to_frame().columns.tolist()
+        ['n_components', 'bic', 'lrt_statistic', 'pvalue', 'selected']
+        """
+        k = len(self.fits)
+        stat = np.full(k, np.nan)
+        pval = np.full(k, np.nan)
+        stat[: self.lrt_statistic.size] = self.lrt_statistic
+        pval[: self.pvalue.size] = self.pvalue
+        return pd.DataFrame(
+            {
+                "n_components": np.arange(1, k + 1),
+                "bic": self.bic,
+                "lrt_statistic": stat,
+                "pvalue": pval,
+                "selected": np.arange(1, k + 1) == self.n_components,
+            }
+        )
+
+
+
+def select_components(
+    x: object,
+    *,
+    max_components: int = 2,
+    method: str = "lrt",
+    n_resamples: int = 199,
+    alpha: float = 0.05,
+    bounds: tuple[float | None, float | None] | None = None,
+    n_init: int = 4,
+    sd_floor: float = SD_FLOOR,
+    tol: float = 1e-6,
+    max_iter: int = 3000,
+    rng: int | np.random.Generator | None = None,
+) -> ComponentSelection:
+    """Choose the number of Gaussian components by bootstrap LRT or BIC.
+
+    ``method="lrt"`` tests ``k = 1`` against ``2`` components, then (if
+    significant at ``alpha``) ``2`` against ``3`` and so on up to
+    ``max_components``, as R mclust's ``mclustBootstrapLRT`` does: the null
+    ``k``-component fit is used to simulate ``n_resamples`` samples of the
+    same size; each is refitted with ``k`` and ``k + 1`` components by the
+    batched engine (all replicates in one array program), and the p-value
+    is ``(1 + #{LRT* >= LRT}) / (n_resamples + 1)``. Because the data and
+    every replicate go through the same fitting procedure, the test keeps
+    its level even where EM stops short of the global optimum; under a
+    one-Gaussian null the statistic is location-scale invariant, so the
+    test is exact up to Monte Carlo error. ``method="bic"`` picks the
+    smallest BIC (no error-rate control: see docs/modality.md).
+
+    Parameters
+    ----------
+    x : array_like
+    max_components : int, default 2
+    method : {"lrt", "bic"}
+    n_resamples : int, default 199
+        Bootstrap replicates per test.
+    alpha : float, default 0.05
+    bounds : (lo, hi), optional
+        See :func:`fit_mixture`; the point masses are in every model and
+        cancel from the test.
+    n_init, sd_floor, tol, max_iter
+        Passed to the fits (see :func:`fit_mixture`); the defaults here are
+        looser than :func:`fit_mixture`'s, for speed in the thousands of refits.
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    ComponentSelection
+
+    Warns
+    -----
+    DegenerateDataWarning
+        When the larger model collapses onto tied values (its test is not
+        trustworthy; the selection stops there), when the smallest or largest
+        value is repeated by at least ``max(3, 10%)`` of the values and is not
+        a bound (a pile of ties, e.g. exact 0s of an accuracy without
+        ``bounds``), or when there are too few distinct values to fit more
+        components (the selection stops there).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> x = np.r_[rng.normal(0, 1, 20), rng.normal(8, 1, 20)]
+    >>> sel = select_components(x, n_resamples=99, rng=0)
+    >>> sel.n_components, float(sel.pvalue[0])
+    (2, 0.01)
+    """
+    x = check_finite_array("x", x, min_size=1)
+    max_k = _check_int("max_components", max_components, 1)
+    check_one_of("method", method, ("lrt", "bic"))
+    n_resamples = check_n_resamples(n_resamples, minimum=1)
+    alpha = _check_alpha(alpha)
+    n_init, sd_floor, tol, max_iter, bounds = _check_engine_args(
+        n_init, sd_floor, tol, max_iter, bounds
+    )
+    generator = check_rng(rng)
+    inside, locs, masks = _split_bounds(x, bounds)
+    xi = x[inside]
+    distinct = np.unique(xi).size
+    if distinct == 0:
+        raise ValueError("`x` has no values strictly inside `bounds`; there is nothing to fit")
+    pile = _pile_up(x, bounds)
+    if pile is not None:
+        warnings.warn(
+            f"{pile}: a pile of tied values is a point mass, which Gaussian components "
+            "cannot describe (their likelihood grows without bound on ties), so a "
+            "significant test may reflect the pile rather than two modes; if the metric is "
+            "bounded there, pass `bounds`",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    kw = {"n_init": n_init, "sd_floor": sd_floor, "tol": tol, "max_iter": max_iter}
+    fits: list[MixtureFit] = []
+    raw: list[dict[str, np.ndarray]] = []
+
+    def add_fit(k: int) -> None:
+        row = _fit_batch(xi[None, :], k, rng=generator, responsibilities=True, **kw)
+        raw.append({key: v[0] for key, v in row.items()})
+        fits.append(_assemble_fit(x, inside, locs, masks, raw[-1], bounds, row["resp"][0]))
+
+    add_fit(1)
+    stats: list[float] = []
+    pvals: list[float] = []
+    chosen = 1
+    top = min(max_k, distinct)
+    if top < max_k:
+        warnings.warn(
+            f"only {distinct} distinct values to model; at most {top} components considered",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    if method == "bic":
+        for k in range(2, top + 1):
+            add_fit(k)
+        chosen = int(np.argmin([f.bic for f in fits])) + 1
+    else:
+        k = 1
+        while k < top:
+            add_fit(k + 1)
+            lrt = 2.0 * (raw[k]["loglik"] - raw[k - 1]["loglik"])
+            p = _bootstrap_lrt(
+                [xi], [raw[k - 1]], np.array([lrt]), k, n_resamples=n_resamples,
+                rng=generator, **kw,
+            )[0]
+            stats.append(float(lrt))
+            pvals.append(float(p))
+            if fits[k].degenerate:
+                _warn_fit(fits[k], where=f"testing {k} against {k + 1} components: ")
+                break
+            if p > alpha:  # reject at p <= alpha: exact size for Monte Carlo p-values
+                break
+            chosen = k + 1
+            k += 1
+    return ComponentSelection(
+        n_components=chosen,
+        method=method,
+        fits=tuple(fits),
+        bic=_frozen([f.bic for f in fits]),
+        lrt_statistic=_frozen(stats),
+        pvalue=_frozen(pvals),
+        alpha=alpha,
+        n_resamples=n_resamples,
+    )

@@ -1,0 +1,674 @@
+"""Per-scale modality scan: is the seed distribution bimodal, and from which scale on?
+
+:func:`modality_scan` runs, at every scale of a population, Hartigan's dip
+test and Sarle's bimodality coefficient (:mod:`distscale.unimodality`), fits
+Gaussian mixtures with one, two, ... components (:mod:`distscale.mixture`;
+point masses at ``bounds``), chooses the number of components, and gives the
+components' weights, means and standard deviations with seed-bootstrap
+confidence intervals. All scales are fitted together by the batched engine:
+every bootstrap replicate of every scale of equal size is a row of one array.
+
+Capacity threshold
+------------------
+The *capacity threshold* is the smallest scale at which the distribution is
+detected as bimodal. Testing every scale at level ``alpha`` and taking the
+first rejection would, with many unimodal scales, report a threshold too
+early far more often than ``alpha``. The scan therefore adjusts the
+per-scale p-values with Holm's step-down procedure (Holm 1979), which
+controls the family-wise error rate over the scales under any dependence:
+the probability that *any* unimodal scale is called bimodal is at most
+``alpha``, so the probability that the reported threshold lies below the
+first truly bimodal scale is at most ``alpha``. (A fixed-sequence rule
+testing scales in order would need an ordering of the hypotheses that
+distributions need not follow: bimodality can come and go with scale.)
+With ``method="bic"`` there are no p-values and no error-rate control.
+
+Separation
+----------
+One Gaussian is the null of the test, so a skewed or heavy-tailed unimodal
+distribution also rejects it: two Gaussians, a narrow one at the peak and a
+wide one in the tail, describe it better. A rejection only counts as
+bimodal when the two components are also well separated by Ashman's D
+(Ashman, Bird & Zepf 1994), ``D = sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 +
+sigma_2^2)``, with ``D > 2`` needed for a clean separation. D is computed
+from the two Gaussian components of the two-component fit only: the point
+masses at ``bounds`` cancel from the likelihood-ratio test, so they take no
+part in the decision the separation qualifies. At the small numbers of seeds
+of a scan, the fitted D of a skewed sample is itself often above 2 (a narrow
+component at the peak and a wide one in the tail, or a spike on a few tail
+values), so the scan asks for ``D >= min_separation`` at the *lower end* of
+D's seed-bootstrap interval as well as at its estimate. With
+``min_separation=None`` the old rule (the test alone) is back.
+
+Ties
+----
+A Gaussian mixture describes continuous data; ties can make it "find" a
+second component where there is only a pile of equal values. Three
+safeguards: (1) a scale whose smallest or largest value is repeated by at
+least ``max(3, 10%)`` of its seeds, at an end that is not a declared bound
+(typically exact 0s or 1s of an accuracy passed without ``bounds``), and
+(2) a scale whose two-component fit takes half or more of a component's
+weight from one repeated value (a component collapsed onto a tie), are
+flagged ``degenerate``: they are left out of the Holm family, never counted
+as bimodal, and named in a :class:`~distscale.DegenerateDataWarning`. So
+are (3) scales with fewer than 4 values (or 2 distinct values) strictly
+inside the bounds. Beyond that, when the values lie on a regular grid (a
+discrete metric) the parametric-bootstrap replicates are rounded to the
+same grid, so the test's null carries the data's discreteness.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from distscale._lib.results import ConfidenceInterval, delegate_plot, scale_labels
+from distscale._lib.validation import (
+    check_confidence_level,
+    check_n_resamples,
+    check_one_of,
+    check_rng,
+    format_labels,
+)
+from distscale._lib.warnings import DegenerateDataWarning
+from distscale.modality.checks import (
+    _check_alpha,
+    _check_bounds,
+    _check_int,
+    _check_positive,
+    _pile_up,
+    _split_bounds,
+)
+from distscale.modality.components import _ashman_d, _component_table
+from distscale.modality.lrt import _bootstrap_lrt, _fit_groups
+from distscale.modality.mixture import SD_FLOOR, MixtureFit, _assemble_fit, _frozen
+from distscale.population import Population, as_population
+
+__all__ = ["ModalityScan", "holm", "modality_scan"]
+
+#: Fewest values strictly inside the bounds for the test of 1 against 2 components.
+_MIN_TEST_VALUES = 4
+#: Seed resamples for the interval of the separation when ``n_boot_ci`` is None.
+_N_BOOT_SEPARATION = 1000
+
+
+def holm(pvalues: object) -> np.ndarray:
+    """Holm's step-down adjusted p-values; NaN entries are left out of the family.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
+    [0.03, 0.06, 0.06, nan]
+    """
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = ok.size
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out[order] = adj
+    return out
+
+
+@dataclass(frozen=True)
+class ModalityScan:
+    """Per-scale modality of a population, and its capacity threshold.
+
+    Arrays have one entry per scale (aligned with ``scales``).
+
+    Attributes
+    ----------
+    scales : numpy.ndarray
+    n_seeds, n_continuous : numpy.ndarray
+        Seeds per scale, and how many of them lie strictly inside ``bounds``.
+    dip_statistic, dip_pvalue : numpy.ndarray
+        Hartigan's dip test (table p-values) on all values of the scale.
+    bimodality_coefficient : numpy.ndarray
+        Sarle's BC (NaN below 4 seeds or for identical values, with a warning).
+    n_components : numpy.ndarray
+        Number of Gaussian components chosen at each scale, on its own
+        (sequential LRT at ``alpha``, unadjusted; or BIC for ``"bic"`` and
+        ``"dip"``); 0 where every value sits at a bound.
+    lrt_statistic, lrt_pvalue : numpy.ndarray or None
+        Test of one against two Gaussian components (``method="lrt"`` only).
+    bic : numpy.ndarray
+        ``(n_scales, max_components)`` BIC of each fit (NaN where too few
+        distinct values to fit that many components).
+    pvalue, adjusted_pvalue : numpy.ndarray or None
+        The bimodality p-value of ``method`` and its Holm adjustment over
+        the scales (None for ``"bic"``). NaN where not tested (degenerate).
+    separation : numpy.ndarray
+        Ashman's D of the two Gaussian components of the two-component fit,
+        ``sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)``; point masses
+        at ``bounds`` take no part. NaN where there is no two-component fit.
+    separation_ci : ConfidenceInterval
+        Arrays ``low``, ``high``: seed-bootstrap percentile interval of D at
+        ``confidence_level``. Computed at every scale with a two-component
+        fit that is not degenerate when ``n_boot_ci`` is given, and at least
+        wherever it decides ``bimodal``; NaN elsewhere.
+    min_separation : float or None
+    bimodal : numpy.ndarray
+        Detected as bimodal: adjusted p-value ``<= alpha`` (a Monte Carlo
+        p-value ``(1 + count) / (B + 1)`` then has size exactly ``alpha``
+        when ``alpha (B + 1)`` is an integer) -- for ``"bic"``: two
+        components chosen -- and, with ``min_separation`` (``"lrt"`` and
+        ``"bic"``), ``separation`` and the lower end of ``separation_ci`` both
+        ``>= min_separation``; never where degenerate.
+    degenerate : numpy.ndarray
+        Two-component fit collapsed onto ties, or too few values to test.
+    fits : tuple of MixtureFit or None
+        The fit with the chosen number of components at each scale (None
+        where every value sits at a bound).
+    components : pandas.DataFrame
+        Tidy: ``scale, component, kind, parameter, estimate, ci_low, ci_high``;
+        Gaussian components are labelled by the order of their means
+        (``"low"``, ``"high"``; ``"single"`` for one component) at every
+        scale and in every bootstrap replicate, so labels never switch;
+        point masses are labelled ``"at 0"`` etc.
+    capacity_threshold : float or None
+        Smallest scale detected as bimodal (None if none).
+    success_threshold : float or None
+    higher_is_better : bool
+    p_success : numpy.ndarray or None
+        Fraction of seeds that succeed (value ``> success_threshold``, or
+        ``<`` when ``higher_is_better=False``), as :func:`distscale.summary_curves`.
+    success_scale : float or None
+        Smallest scale where ``p_success > 0.5`` (None if none).
+    method, correction : str
+    alpha, confidence_level : float
+    n_resamples, n_boot_ci : int
+    bounds : tuple or None
+    metric, scale_name : object
+    """
+
+    scales: np.ndarray
+    n_seeds: np.ndarray
+    n_continuous: np.ndarray
+    dip_statistic: np.ndarray
+    dip_pvalue: np.ndarray
+    bimodality_coefficient: np.ndarray
+    n_components: np.ndarray
+    lrt_statistic: np.ndarray | None
+    lrt_pvalue: np.ndarray | None
+    bic: np.ndarray
+    pvalue: np.ndarray | None
+    adjusted_pvalue: np.ndarray | None
+    separation: np.ndarray
+    separation_ci: ConfidenceInterval = field(repr=False)
+    min_separation: float | None
+    bimodal: np.ndarray
+    degenerate: np.ndarray
+    fits: tuple[MixtureFit | None, ...] = field(repr=False)
+    components: pd.DataFrame = field(repr=False)
+    capacity_threshold: float | None
+    success_threshold: float | None
+    higher_is_better: bool
+    p_success: np.ndarray | None
+    success_scale: float | None
+    method: str
+    correction: str
+    alpha: float
+    confidence_level: float
+    n_resamples: int
+    n_boot_ci: int
+    bounds: tuple[float, float] | None
+    metric: Hashable
+    scale_name: Hashable
+
+    def __repr__(self) -> str:
+        thr = "none" if self.capacity_threshold is None else f"{self.capacity_threshold:g}"
+        out = (
+            f"ModalityScan({self.scales.size} scales, method={self.method!r}, "
+            f"bimodal at {int(self.bimodal.sum())}, capacity threshold {thr}"
+        )
+        if self.success_threshold is not None:
+            s = "none" if self.success_scale is None else f"{self.success_scale:g}"
+            out += f", P(success) > 0.5 from {s}"
+        return out + ")"
+
+    def per_scale(self) -> pd.DataFrame:
+        """One row per scale with the scalar results (a wide table)."""
+        cols: dict[str, object] = {
+            "scale": self.scales,
+            "n_seeds": self.n_seeds,
+            "n_continuous": self.n_continuous,
+            "dip_statistic": self.dip_statistic,
+            "dip_pvalue": self.dip_pvalue,
+            "bimodality_coefficient": self.bimodality_coefficient,
+            "n_components": self.n_components,
+        }
+        if self.lrt_statistic is not None:
+            cols["lrt_statistic"] = self.lrt_statistic
+            cols["lrt_pvalue"] = self.lrt_pvalue
+        if self.pvalue is not None:
+            cols["adjusted_pvalue"] = self.adjusted_pvalue
+        cols["separation"] = self.separation
+        cols["separation_ci_low"] = self.separation_ci.low
+        cols["separation_ci_high"] = self.separation_ci.high
+        cols["bimodal"] = self.bimodal
+        cols["degenerate"] = self.degenerate
+        if self.p_success is not None:
+            cols["p_success"] = self.p_success
+        return pd.DataFrame(cols)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: ``scale, component, statistic, estimate, ci_low, ci_high``.
+
+        Scale-level statistics (``n_seeds``, ``dip_pvalue``, ``bimodal`` ...)
+        have ``component`` missing and no interval, except ``separation``
+        (Ashman's D) which carries its bootstrap interval, as the component
+        parameters (``weight``, ``mean``, ``sd``) do.
+        """
+        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high"])
+        long = wide.melt(id_vars="scale", var_name="statistic", value_name="estimate")
+        long["estimate"] = long["estimate"].astype(float)
+        long["component"] = None
+        long["ci_low"] = np.nan
+        long["ci_high"] = np.nan
+        sep = (long["statistic"] == "separation").to_numpy()
+        long.loc[sep, "ci_low"] = np.asarray(self.separation_ci.low, dtype=float)
+        long.loc[sep, "ci_high"] = np.asarray(self.separation_ci.high, dtype=float)
+        comp = self.components.rename(columns={"parameter": "statistic"})
+        cols = ["scale", "component", "statistic", "estimate", "ci_low", "ci_high"]
+        out = pd.concat([long[cols], comp[cols]], ignore_index=True)
+        return out.sort_values(["scale"], kind="stable").reset_index(drop=True)
+
+    def plot(self, ax: object = None) -> object:
+        """Draw the scan with :func:`distscale.plot.modality_scan` (imported lazily)."""
+        return delegate_plot("modality_scan", self, ax)
+
+
+def _check_threshold(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`success_threshold` must be a number or None; got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"`success_threshold` must be finite; got {value}")
+    return value
+
+
+def _check_separation(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`min_separation` must be a number or None; got {type(value).__name__}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"`min_separation` must be a finite number > 0, or None; got {value}")
+    return value
+
+
+def modality_scan(
+    pop: Population | pd.DataFrame,
+    *,
+    metric: Hashable | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
+    max_components: int = 2,
+    alpha: float = 0.05,
+    method: str = "lrt",
+    min_separation: float | None = 2.0,
+    n_resamples: int = 199,
+    confidence_level: float = 0.95,
+    n_boot_ci: int | None = 1000,
+    success_threshold: float | None = None,
+    higher_is_better: bool = True,
+    n_init: int = 4,
+    sd_floor: float = SD_FLOOR,
+    rng: int | np.random.Generator | None = None,
+    progress: bool = False,
+    scale: Hashable | None = None,
+    seed: Hashable | None = None,
+    value: Hashable | Sequence[Hashable] | None = None,
+) -> ModalityScan:
+    """Scan every scale for bimodality; find the capacity threshold.
+
+    At each scale: the dip test and bimodality coefficient on all seeds;
+    Gaussian mixtures with ``1 .. max_components`` components (plus point
+    masses at ``bounds``); the number of components chosen; and the chosen
+    components' weights, means and sds with seed-bootstrap confidence
+    intervals. The scale-wise bimodality p-values (``method="lrt"``: the
+    parametric-bootstrap test of one against two Gaussian components;
+    ``"dip"``: the dip test) are Holm-adjusted over the scales. A scale is
+    bimodal when its adjusted p-value is below ``alpha`` and, for the
+    mixture methods, the two components are well separated (Ashman's D at
+    least ``min_separation``, at its estimate and at the lower end of its
+    bootstrap interval); the capacity threshold is the smallest bimodal
+    scale (see the module notes). With ``success_threshold`` the scan also
+    reports where P(success) first exceeds 0.5, for contrast.
+
+    Parameters
+    ----------
+    pop : Population or pandas.DataFrame
+        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
+    metric : str, optional
+        Which metric, when the population has several.
+    bounds : (lo, hi), optional
+        Range of the metric; values exactly at a bound become point masses
+        (see :func:`distscale.fit_mixture`).
+    max_components : int, default 2
+    alpha : float, default 0.05
+        Family-wise error rate over the scales (and the level of the per-scale
+        sequential tests that choose ``n_components``).
+    method : {"lrt", "bic", "dip"}
+        What decides bimodality. With ``"bic"`` and ``"dip"``, the number
+        of components is chosen by BIC and no LRT is run.
+    min_separation : float or None, default 2.0
+        Smallest Ashman's D of the two Gaussian components for a scale to
+        count as bimodal with ``"lrt"`` or ``"bic"`` (2 is Ashman, Bird &
+        Zepf's criterion of a clean separation); both the estimate and the
+        lower end of its seed-bootstrap interval at ``confidence_level`` must
+        reach it. None: the test (or BIC) alone decides, as before. The dip
+        test is a test of unimodality itself and ignores it.
+    n_resamples : int, default 199
+        Parametric-bootstrap replicates per likelihood-ratio test.
+    confidence_level : float, default 0.95
+    n_boot_ci : int or None, default 1000
+        Seed-bootstrap resamples for the intervals of the components and of
+        the separation (percentile intervals from :func:`distscale.bootstrap`).
+        None skips the component intervals (they are then NaN); the
+        separation's interval is then computed only where it decides
+        ``bimodal``, from 1000 resamples.
+    success_threshold : float, optional
+        A run succeeds when its value is above it (below it with
+        ``higher_is_better=False``).
+    higher_is_better : bool, default True
+    n_init : int, default 4
+        Starts per fit (the first four are deterministic; see
+        :mod:`distscale.mixture`).
+    sd_floor : float, default 0.1
+        Smallest component sd relative to the sd of the modelled values.
+    rng : int, numpy.random.Generator or None
+    progress : bool, default False
+        Show progress bars.
+    scale, seed, value : str, optional
+        Column names, only with a DataFrame.
+
+    Returns
+    -------
+    ModalityScan
+
+    Warns
+    -----
+    DegenerateDataWarning
+        Scales with ties that collapse a component, scales with too few
+        values inside the bounds to test, and warnings of the dip test and
+        bimodality coefficient (ties, identical values), each once with the
+        scales named.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import distscale
+    >>> rng = np.random.default_rng(0)
+    >>> data = {s: np.r_[rng.normal(0, 1, 40 - 10 * s), rng.normal(8, 1, 10 * s)]
+    ...         for s in range(4)}
+    >>> pop = distscale.Population.from_dict(data)
+    >>> scan = distscale.modality_scan(pop, n_resamples=99, n_boot_ci=200,
+    ...                                success_threshold=4, rng=0)
+    >>> scan.bimodal.tolist()
+    [False, True, True, True]
+    >>> scan.capacity_threshold, scan.success_scale
+    (1.0, 3.0)
+    >>> bool(scan.separation_ci.low[1] > 2)  # modes 8 sd apart: Ashman's D far above 2
+    True
+    """
+    pop = as_population(pop, scale=scale, seed=seed, value=value)
+    samples = pop.values(metric)
+    metric = pop.metric if metric is None else metric
+    scales = pop.scales
+    max_k = _check_int("max_components", max_components, 2)
+    alpha = _check_alpha(alpha)
+    check_one_of("method", method, ("lrt", "bic", "dip"))
+    min_separation = _check_separation(min_separation)
+    n_resamples = check_n_resamples(n_resamples, minimum=1)
+    confidence_level = check_confidence_level(confidence_level)
+    if n_boot_ci is not None:
+        n_boot_ci = check_n_resamples(n_boot_ci, minimum=2)
+    success_threshold = _check_threshold(success_threshold)
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise TypeError(
+            f"`higher_is_better` must be True or False; got {type(higher_is_better).__name__}"
+        )
+    n_init = _check_int("n_init", n_init, 1)
+    sd_floor = _check_positive("sd_floor", sd_floor, upper=1.0)
+    bounds = _check_bounds(bounds)
+    generator = check_rng(rng)
+    from distscale.modality.dip import bimodality_coefficient, dip_test
+
+    labels = scale_labels(scales)
+    n_scales = len(samples)
+    kw = {"n_init": n_init, "sd_floor": sd_floor, "tol": 1e-6, "max_iter": 3000}
+
+    # ---------------------------------------------------------- per-scale data
+    splits = []
+    for i, x in enumerate(samples):
+        try:
+            splits.append(_split_bounds(x, bounds, name=f"values at scale {labels[i]}"))
+        except ValueError as exc:
+            raise ValueError(f"{exc} (column {metric!r})") from None
+    inside_vals = [x[s[0]] for x, s in zip(samples, splits, strict=True)]
+    n_seeds = np.array([x.size for x in samples])
+    n_cont = np.array([v.size for v in inside_vals])
+    distinct = np.array([np.unique(v).size for v in inside_vals])
+
+    # ------------------------------------------------ dip test and coefficient
+    dip_stat = np.full(n_scales, np.nan)
+    dip_p = np.full(n_scales, np.nan)
+    bc = np.full(n_scales, np.nan)
+    caught: dict[str, list[object]] = {}
+    for i, x in enumerate(samples):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always", DegenerateDataWarning)
+            res = dip_test(x, method="table")
+            dip_stat[i], dip_p[i] = res.statistic, res.pvalue
+            if x.size >= 4:
+                bc[i] = bimodality_coefficient(x)
+        for w in rec:
+            if issubclass(w.category, DegenerateDataWarning):
+                key = str(w.message).split(":")[0].split("(")[0].strip()
+                caught.setdefault(key, []).append(labels[i])
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for key, where in caught.items():
+        warnings.warn(
+            f"at scales {format_labels(where)}: {key} (from the dip test / bimodality "
+            "coefficient; see their warnings)",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    small = n_seeds < 4
+    if small.any():
+        warnings.warn(
+            f"scales {format_labels([labels[i] for i in np.flatnonzero(small)])} have fewer "
+            "than 4 seeds: no bimodality coefficient (NaN) there",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+
+    # ---------------------------------------------------------------- mixtures
+    raw: dict[int, list[dict | None]] = {}
+    fits: dict[int, list[MixtureFit | None]] = {}
+    for k in range(1, max_k + 1):
+        members = [i for i in range(n_scales) if distinct[i] >= k]
+        raw[k] = [None] * n_scales
+        fits[k] = [None] * n_scales
+        if not members:
+            continue
+        rows = _fit_groups(
+            [inside_vals[i] for i in members], k, rng=generator, responsibilities=True, **kw
+        )
+        for i, row in zip(members, rows, strict=True):
+            inside, locs, masks = splits[i]
+            raw[k][i] = row
+            fits[k][i] = _assemble_fit(
+                samples[i], inside, locs, masks, row, bounds, row["resp"]
+            )
+    bic = np.full((n_scales, max_k), np.nan)
+    for k in range(1, max_k + 1):
+        for i in range(n_scales):
+            if fits[k][i] is not None:
+                bic[i, k - 1] = fits[k][i].bic
+
+    testable = (n_cont >= _MIN_TEST_VALUES) & (distinct >= 2)
+    collapsed = np.array([f is not None and f.degenerate for f in fits[2]])
+    piles = [_pile_up(x, bounds) for x in samples]
+    piled = np.array([p is not None for p in piles])
+    degenerate = ~testable | collapsed | piled
+    if piled.any():
+        where = [f"{labels[i]} ({piles[i]})" for i in np.flatnonzero(piled)]
+        warnings.warn(
+            "piles of tied values at the extremes at scales "
+            f"{format_labels(where, limit=3)}: a pile is a point mass, which Gaussian "
+            "components cannot describe, so these scales are not tested and never counted "
+            "as bimodal; if the metric is bounded there, pass `bounds`",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    if collapsed.any():
+        where = [labels[i] for i in np.flatnonzero(collapsed)]
+        warnings.warn(
+            f"at scales {format_labels(where)} the two-component fit collapsed onto tied "
+            "values (the likelihood is unbounded on ties, so the fit is set by the variance "
+            "floor): these scales are not tested and never counted as bimodal; "
+            "use `bounds` for values at the ends of a bounded metric",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    untestable = ~testable
+    if untestable.any():
+        where = [labels[i] for i in np.flatnonzero(untestable)]
+        warnings.warn(
+            f"scales {format_labels(where)} have fewer than {_MIN_TEST_VALUES} values (or "
+            "fewer than 2 distinct values) strictly inside the bounds: "
+            "no test of two components there",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+
+    # ---------------------------------------------------- choose n_components
+    chosen = np.ones(n_scales, dtype=np.int64)
+    lrt_stat = lrt_p = None
+    if method == "lrt":
+        lrt_stat = np.full(n_scales, np.nan)
+        lrt_p = np.full(n_scales, np.nan)
+        going = np.flatnonzero(testable)
+        for k in range(1, max_k):
+            going = np.array([i for i in going if distinct[i] >= k + 1], dtype=np.int64)
+            if going.size == 0:
+                break
+            obs = np.array([2.0 * (raw[k + 1][i]["loglik"] - raw[k][i]["loglik"]) for i in going])
+            pv = _bootstrap_lrt(
+                [inside_vals[i] for i in going], [raw[k][i] for i in going], obs, k,
+                n_resamples=n_resamples, rng=generator, progress=progress, **kw,
+            )
+            if k == 1:
+                lrt_stat[going] = obs
+                lrt_p[going] = pv
+            ok = (pv <= alpha) & ~np.array([fits[k + 1][i].degenerate for i in going])
+            chosen[going[ok]] = k + 1
+            going = going[ok]
+    else:
+        for i in range(n_scales):
+            row = bic[i]
+            if np.isfinite(row).any():
+                chosen[i] = int(np.nanargmin(row)) + 1
+
+    # ---------------------------------------------------- bimodality decision
+    pvalue = adjusted = None
+    if method == "bic":
+        rejected = (chosen >= 2) & ~degenerate
+    else:
+        base = lrt_p if method == "lrt" else dip_p
+        pvalue = np.where(degenerate, np.nan, base)
+        adjusted = holm(pvalue)
+        rejected = np.nan_to_num(adjusted, nan=2.0) <= alpha
+        family = int(np.isfinite(pvalue).sum())
+        if method == "lrt" and family and family / (n_resamples + 1) > alpha:
+            warnings.warn(
+                f"with {family} scales tested and `n_resamples`={n_resamples}, the smallest "
+                f"Holm-adjusted p-value is {family}/{n_resamples + 1} > `alpha`={alpha:g}, "
+                "so no scale can be detected as bimodal; use `n_resamples` >= "
+                f"{math.ceil(family / alpha) - 1}",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    # ------------------------------------------- separation (Ashman's D)
+    two = fits[2]
+    separation = np.array(
+        [np.nan if f is None else float(_ashman_d(f.means, f.sds)) for f in two]
+    )
+    separating = min_separation is not None and method != "dip"
+    deciding = rejected & separating & np.array([f is not None for f in two])
+    want = deciding | ((n_boot_ci is not None) & ~degenerate & np.isfinite(separation))
+
+    p_success = success_scale = None
+    if success_threshold is not None:
+        if higher_is_better:
+            p_success = np.array([np.mean(x > success_threshold) for x in samples])
+        else:
+            p_success = np.array([np.mean(x < success_threshold) for x in samples])
+        above = np.flatnonzero(p_success > 0.5)
+        success_scale = float(scales[above[0]]) if above.size else None
+
+    # ------------------------------------------------- components with CIs
+    chosen[n_cont == 0] = 0  # every value at a bound: point masses only
+    chosen_fits = tuple(fits[int(chosen[i])][i] if chosen[i] else None for i in range(n_scales))
+    components, sep_low, sep_high = _component_table(
+        samples, scales, splits, chosen_fits, bounds, kw, n_boot_ci=n_boot_ci,
+        confidence_level=confidence_level, rng=generator, progress=progress,
+        separation=[two[i] if want[i] else None for i in range(n_scales)],
+        n_boot_separation=_N_BOOT_SEPARATION,
+    )
+    if separating:
+        apart = np.minimum(separation, sep_low) >= min_separation  # NaN: not apart
+        bimodal = rejected & apart
+    else:
+        bimodal = rejected
+    capacity = float(scales[np.flatnonzero(bimodal)[0]]) if bimodal.any() else None
+
+    return ModalityScan(
+        scales=_frozen(scales),
+        n_seeds=_frozen(n_seeds, np.int64),
+        n_continuous=_frozen(n_cont, np.int64),
+        dip_statistic=_frozen(dip_stat),
+        dip_pvalue=_frozen(dip_p),
+        bimodality_coefficient=_frozen(bc),
+        n_components=_frozen(chosen, np.int64),
+        lrt_statistic=None if lrt_stat is None else _frozen(lrt_stat),
+        lrt_pvalue=None if lrt_p is None else _frozen(lrt_p),
+        bic=_frozen(bic),
+        pvalue=None if pvalue is None else _frozen(pvalue),
+        adjusted_pvalue=None if adjusted is None else _frozen(adjusted),
+        separation=_frozen(separation),
+        separation_ci=ConfidenceInterval(_frozen(sep_low), _frozen(sep_high)),
+        min_separation=min_separation,
+        bimodal=_frozen(bimodal, bool),
+        degenerate=_frozen(degenerate, bool),
+        fits=chosen_fits,
+        components=components,
+        capacity_threshold=capacity,
+        success_threshold=success_threshold,
+        higher_is_better=bool(higher_is_better),
+        p_success=None if p_success is None else _frozen(p_success),
+        success_scale=success_scale,
+        method=method,
+        correction="holm",
+        alpha=alpha,
+        confidence_level=confidence_level,
+        n_resamples=n_resamples,
+        n_boot_ci=0 if n_boot_ci is None else n_boot_ci,
+        bounds=bounds,
+        metric=metric,
+        scale_name=pop.scale,
+    )

@@ -1,0 +1,379 @@
+"""One HTML page that runs every analysis of distscale on one population.
+
+:func:`make_report` takes a seed population and a success threshold, runs
+the library's analyses -- summary curves, the decomposition of the mean's
+change, the modality scan, the success curve, per-seed emergence, trend and
+monotonicity tests, the inverse-scaling test, the distribution shift -- and
+writes into one folder:
+
+* ``report.html``: one self-contained page (figures embedded as base64 PNG,
+  tables, a short plain-language summary; no external file, script, font or
+  style sheet);
+* ``figures/*.png`` and ``figures/*.svg``: every figure;
+* ``tables/*.csv``: every result's ``.to_frame()``.
+
+The command ``distscale report`` (see :mod:`distscale.cli`) calls it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import sys
+import time
+import warnings
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from distscale._lib.validation import check_confidence_level, check_n_resamples, check_rng
+from distscale._lib.warnings import DegenerateDataWarning
+from distscale.describe.decomposition import decompose_mean
+from distscale.describe.summary import _check_threshold
+from distscale.population import Population, as_population
+from distscale.success.subsets import _check_bool
+
+__all__ = ["Report", "make_report"]
+
+
+# ============================================================================ the report
+@dataclass(frozen=True, eq=False)
+class Report:
+    """What :func:`make_report` wrote.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        The folder.
+    html : pathlib.Path
+        ``out_dir / "report.html"``, the self-contained page.
+    figures : tuple of pathlib.Path
+        ``figures/*.png`` and ``figures/*.svg``.
+    tables : mapping of str to pathlib.Path
+        ``tables/<name>.csv`` for every result that was computed, keyed by
+        the result's name (``"summary_curves"``, ``"modality_scan"``, ...).
+    summary : tuple of str
+        The plain-language summary, one sentence group per item.
+    notes : tuple of str
+        Warnings of the analyses and sections that could not be computed.
+    results : mapping of str to result object
+        The results themselves (:class:`~distscale.SummaryCurves`, ...); each
+        ``tables[name]`` is ``results[name].to_frame()``.
+    seconds : float
+        Wall time of the whole report.
+    """
+
+    out_dir: Path
+    html: Path
+    figures: tuple[Path, ...]
+    tables: Mapping[str, Path]
+    summary: tuple[str, ...]
+    notes: tuple[str, ...]
+    results: Mapping[str, object] = field(repr=False)
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"Report({str(self.html)!r}, {len(self.figures)} figure files, "
+            f"{len(self.tables)} tables, {len(self.notes)} notes)"
+        )
+
+
+def _check_bounds(bounds: object) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    try:
+        lo, hi = bounds  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`bounds` must be a pair (lo, hi) of numbers or None; got {bounds!r}"
+        ) from None
+    for name, v in (("lower", lo), ("upper", hi)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ValueError(f"`bounds` {name} limit must be a finite number; got {v!r}")
+    if not lo < hi:
+        raise ValueError(f"`bounds` must have lo < hi; got ({lo:g}, {hi:g})")
+    return float(lo), float(hi)
+
+
+def _resolve_population(
+    data: object, scale: Hashable | None, seed: Hashable | None, value: Hashable | None
+) -> Population:
+    if isinstance(data, Population):
+        for name, given, own in (("scale", scale, data.scale), ("seed", seed, data.seed)):
+            if given is not None and given != own:
+                raise ValueError(
+                    f"`{name}`={given!r} does not match the Population's {name} column {own!r}"
+                )
+        if value is None:
+            if len(data.metrics) != 1:
+                raise ValueError(
+                    f"the population has {len(data.metrics)} metric columns "
+                    f"{list(data.metrics)}; choose one with `value=`"
+                )
+            return data
+        if value not in data.metrics:
+            raise ValueError(
+                f"`value` {value!r} is not a metric column of the population; "
+                f"its metrics are {list(data.metrics)}"
+            )
+        return data.select(metric=value)
+    if isinstance(data, pd.DataFrame):
+        if value is not None and not isinstance(value, str) and isinstance(value, (list, tuple)):
+            raise TypeError("`value` must name one metric column for a report")
+        return as_population(data, scale=scale, seed=seed, value=value)
+    raise TypeError(f"expected a Population or a pandas DataFrame; got {type(data).__name__}")
+
+
+class _Steps:
+    """Runs the analyses one by one: progress lines, warnings kept, failures noted."""
+
+    def __init__(self, total: int, progress: bool) -> None:
+        self.total, self.progress, self.done = total, progress, 0
+        self.notes: list[str] = []
+
+    def say(self, text: str) -> None:
+        if self.progress:
+            print(f"distscale report: {text}", file=sys.stderr, flush=True)
+
+    def run(self, label: str, func: Callable[[], object]) -> object | None:
+        self.done += 1
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DegenerateDataWarning)
+            warnings.simplefilter("always", UserWarning)
+            try:
+                result = func()
+            except ValueError as err:
+                result = None
+                self.notes.append(f"{label}: not computed: {err}")
+        for w in caught:
+            if issubclass(w.category, (DegenerateDataWarning, UserWarning)):
+                note = f"{label}: {w.message}"
+                if note not in self.notes:
+                    self.notes.append(note)
+            else:  # anything else (a RuntimeWarning is a bug) goes on as usual
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        self.say(f"[{self.done}/{self.total}] {label} ({time.perf_counter() - start:.1f} s)")
+        return result
+
+
+def _lrt_resamples(n_scales: int, alpha: float) -> int:
+    """Parametric-bootstrap replicates so that Holm over all scales can reach ``alpha``."""
+    need = math.ceil(2 * n_scales / alpha)  # twice the least that can reject at all
+    return max(199, 100 * math.ceil((need + 1) / 100) - 1)
+
+
+def make_report(
+    population_or_frame: Population | pd.DataFrame,
+    *,
+    scale: Hashable | None = None,
+    seed: Hashable | None = None,
+    value: Hashable | None = None,
+    threshold: float,
+    bounds: tuple[float, float] | None = None,
+    higher_is_better: bool = True,
+    out_dir: str | Path = "distscale-report",
+    title: str | None = None,
+    source: str | None = None,
+    n_resamples: int = 1000,
+    confidence_level: float = 0.95,
+    alpha: float = 0.05,
+    rng: int | np.random.Generator | None = 0,
+    progress: bool = True,
+) -> Report:
+    """Run every analysis on one population and write an HTML report with figures and tables.
+
+    Parameters
+    ----------
+    population_or_frame : Population or pandas.DataFrame
+        The runs. With a DataFrame pass ``scale=``, ``seed=`` and ``value=``;
+        with a Population, ``value=`` chooses the metric when it has several
+        (``scale``/``seed`` may be given only if they match its columns).
+    scale, seed, value : str, optional
+        Column names.
+    threshold : float
+        A run succeeds when its value is strictly above ``threshold``
+        (strictly below with ``higher_is_better=False``).
+    bounds : (lo, hi), optional
+        Range of the metric (e.g. ``(0, 1)`` for an accuracy); values exactly
+        at a bound are point masses in the modality scan.
+    higher_is_better : bool, default True
+    out_dir : str or pathlib.Path, default "distscale-report"
+        Created if missing; ``report.html``, ``figures/`` and ``tables/``
+        in it are overwritten.
+    title : str, optional
+        Page title (default: "distscale report: <metric> against <scale>").
+    source : str, optional
+        A line describing where the data came from, shown under the title.
+    n_resamples : int, default 1000
+        Seed-bootstrap resamples of every confidence interval (summary curves,
+        decomposition of the mean, mixture components, distribution shift).
+        Permutation and parametric-bootstrap tests use their own defaults.
+    confidence_level : float, default 0.95
+    alpha : float, default 0.05
+        Level of the tests (family-wise over scales for bimodality).
+    rng : int, numpy.random.Generator or None, default 0
+        The same ``rng`` gives the same report, byte for byte.
+    progress : bool, default True
+        One line per step on stderr.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    ValueError
+        Invalid population (missing column, NaN ...), ``threshold``,
+        ``bounds`` (``lo >= hi``) or settings; values outside ``bounds``.
+    TypeError
+        Arguments of the wrong type.
+    OSError
+        If ``out_dir`` cannot be written.
+
+    Notes
+    -----
+    An analysis that cannot run on the data (for example per-seed curves
+    with fewer than 3 scales) is left out, and the page says why; warnings
+    of the analyses (degenerate scales, ties ...) are listed on the page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import distscale
+    >>> from distscale import make_report
+    >>> pop = distscale.datasets.load_polypythias()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     rep = make_report(pop, value="mean_bigram_loss", threshold=7.5,
+    ...                       higher_is_better=False, out_dir=tmp, n_resamples=200,
+    ...                       progress=False)
+    ...     print(rep.html.name, sorted(p.name for p in rep.figures)[:2])
+    report.html ['distribution_shift.png', 'distribution_shift.svg']
+    """
+    start = time.perf_counter()
+    threshold = _check_threshold(threshold)
+    bounds = _check_bounds(bounds)
+    higher_is_better = _check_bool("higher_is_better", higher_is_better)
+    progress = _check_bool("progress", progress)
+    n_resamples = check_n_resamples(n_resamples, minimum=2)
+    confidence_level = check_confidence_level(confidence_level)
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be a number strictly between 0 and 1; got {alpha!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"`title` must be a string or None; got {type(title).__name__}")
+    if source is not None and not isinstance(source, str):
+        raise TypeError(f"`source` must be a string or None; got {type(source).__name__}")
+    if not isinstance(out_dir, (str, Path)):
+        raise TypeError(f"`out_dir` must be a path; got {type(out_dir).__name__}")
+    gen = check_rng(rng)
+    pop = _resolve_population(population_or_frame, scale, seed, value)
+    metric = pop.metric
+    if bounds is not None:
+        every = np.concatenate(pop.values())
+        outside = int(np.count_nonzero((every < bounds[0]) | (every > bounds[1])))
+        if outside:
+            raise ValueError(
+                f"{outside} values of column {metric!r} lie outside `bounds` "
+                f"({bounds[0]:g}, {bounds[1]:g})"
+            )
+
+    from distscale.describe.emergence_curves import curve_emergence, per_seed_emergence
+    from distscale.describe.shift import distribution_shift
+    from distscale.describe.summary import summary_curves
+    from distscale.modality.scan import modality_scan
+    from distscale.success.curve import success_curve
+    from distscale.success.inverse import inverse_scaling
+    from distscale.success.trend import monotonicity_test, trend_test
+
+    n_scales = len(pop.scales)
+    x = "log" if np.all(pop.scales > 0) else "linear"
+    rule = {"threshold": threshold, "higher_is_better": higher_is_better}
+    boot = {"n_resamples": n_resamples, "confidence_level": confidence_level}
+    improve = "increasing" if higher_is_better else "decreasing"
+    plan: list[tuple[str, str, Callable[[np.random.Generator], object]]] = [
+        ("summary_curves", "summary curves",
+         lambda g: summary_curves(pop, **rule, **boot, rng=g)),
+        ("mean_decomposition", "decomposition of the mean",
+         lambda g: decompose_mean(pop, **rule, **boot, rng=g)),
+        ("modality_scan", "modality scan (mixture tests, component CIs)",
+         lambda g: modality_scan(
+             pop, bounds=bounds, alpha=alpha, n_resamples=_lrt_resamples(n_scales, alpha),
+             n_boot_ci=n_resamples, confidence_level=confidence_level,
+             success_threshold=threshold, higher_is_better=higher_is_better, rng=g)),
+        ("success_curve", "success curve",
+         lambda g: success_curve(pop, **rule, x=x, confidence_level=confidence_level)),
+        ("per_seed_emergence", "per-seed emergence", lambda g: per_seed_emergence(pop)),
+        ("trend_success", "trend of successful runs",
+         lambda g: trend_test(pop, subset="success", **rule,
+                                          alternative="two-sided", rng=g)),
+        ("trend_failure", "trend of failed runs",
+         lambda g: trend_test(pop, subset="failure", **rule,
+                                          alternative="two-sided", rng=g)),
+        ("monotonicity", "monotonicity of the mean",
+         lambda g: monotonicity_test(pop, direction=improve, rng=g)),
+        ("inverse_scaling", "inverse scaling",
+         lambda g: inverse_scaling(pop, **rule, alpha=alpha, x=x,
+                                               confidence_level=confidence_level, rng=g)),
+        ("distribution_shift", "distribution shift",
+         lambda g: distribution_shift(pop, **boot, rng=g)),
+    ]  # fmt: skip
+    steps = _Steps(len(plan) + 3, progress)
+    results: dict[str, object] = {}
+    for (key, label, func), g in zip(plan, gen.spawn(len(plan)), strict=True):
+        res = steps.run(label, functools.partial(func, g))
+        if res is not None:
+            results[key] = res
+    if "summary_curves" in results:
+        res = steps.run("emergence of the summary curves",
+                        lambda: curve_emergence(results["summary_curves"]))  # fmt: skip
+        if res is not None:
+            results["curve_emergence"] = res
+    else:
+        steps.done += 1
+
+    from distscale.report import figures as _report_figures
+    from distscale.report import page as _report_page
+    from distscale.report import text as _report_text
+
+    ctx = _report_text.Context(
+        pop=pop,
+        results=results,
+        threshold=threshold,
+        higher_is_better=higher_is_better,
+        bounds=bounds,
+        alpha=alpha,
+        confidence_level=confidence_level,
+        n_resamples=n_resamples,
+        rng=repr(int(rng)) if isinstance(rng, numbers.Integral) else f"<{type(rng).__name__}>",
+        title=title,
+        source=source,
+    )
+    summary = _report_text.summary_sentences(ctx)
+    out = Path(out_dir)
+    start_fig = time.perf_counter()
+    figures = _report_figures.write_figures(ctx, out / "figures", steps.notes)
+    steps.done += 1
+    steps.say(f"[{steps.done}/{steps.total}] figures ({time.perf_counter() - start_fig:.1f} s)")
+    tables = _report_page.write_tables(results, out / "tables")
+    html = out / "report.html"
+    page = _report_page.render_page(ctx, summary, steps.notes, figures)
+    html.write_text(page, encoding="utf-8")
+    steps.done += 1
+    seconds = time.perf_counter() - start
+    steps.say(f"[{steps.done}/{steps.total}] wrote {html} ({seconds:.1f} s in all)")
+    return Report(
+        out_dir=out,
+        html=html,
+        figures=tuple(p for f in figures for p in (f.png, f.svg)),
+        tables=MappingProxyType(dict(tables)),
+        summary=tuple(summary),
+        notes=tuple(steps.notes),
+        results=MappingProxyType(dict(results)),
+        seconds=seconds,
+    )

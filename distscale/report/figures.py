@@ -1,0 +1,173 @@
+"""The report's figures, drawn by :mod:`distscale.plot` and written as PNG and SVG.
+
+Figures are made as :class:`matplotlib.figure.Figure` objects (no pyplot
+state), saved as PNG (embedded in the page as base64) and SVG with a fixed
+id salt and no date or creator, so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from distscale.report.text import Context, pct
+
+#: Resolution of the PNG figures (the page shows them at 96 CSS pixels per inch).
+PNG_DPI = 150
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    name: str
+    title: str
+    caption: str
+    png: Path
+    svg: Path
+    png_bytes: bytes = b""
+
+
+def _figure_specs(ctx: Context) -> list[tuple[str, str, str, tuple, Callable]]:
+    """(name, title, caption, figsize, draw(plot, fig) -> Figure) for each figure that applies."""
+    r = ctx.results
+    thr = f"the success threshold ({ctx.rule})"
+    specs: list[tuple[str, str, str, tuple, Callable]] = [
+        (
+            "distributions",
+            "Seed distributions",
+            f"The metric of every seed at each {ctx.scale_name}, with {thr}.",
+            (7.5, 0.9 + 1.1 * min(len(ctx.pop.scales), 12)),
+            lambda plot, fig: plot.seed_distributions(
+                ctx.pop, metric=ctx.metric, kind="ridgeline", threshold=ctx.threshold,
+                ax=fig.add_subplot(),
+            ),
+        )
+    ]  # fmt: skip
+    one = {
+        "summary_curves": ("Summary curves", "Mode, mean, P(success) and the conditional means "
+                           f"with {pct(ctx.confidence_level)} seed-bootstrap bands."),
+        "success_curve": ("Success curve", "Observed fraction of successful seeds, the fitted "
+                          "curve with its pointwise band, and x50."),
+        "per_seed_emergence": ("Single-seed curves", "Each seed's curve across scales, "
+                               "coloured by its breakthroughness."),
+        "distribution_shift": ("Distribution shift", "Wasserstein distance between the seed "
+                               "distributions of successive scales, with bootstrap CIs."),
+    }  # fmt: skip
+    plotter = {
+        "summary_curves": "summary_curves",
+        "success_curve": "success_curve",
+        "per_seed_emergence": "seed_trajectories",
+        "distribution_shift": "distribution_shift",
+    }
+    for key in ("summary_curves",):
+        if key in r:
+            specs.append((key, *one[key], (7.5, 4.6), _single(plotter[key], r[key])))
+    if "modality_scan" in r:
+        specs.append(
+            (
+                "modality_scan",
+                "Modality scan",
+                "Mixture components over scale (weights and means with CIs), the dip test and "
+                "Holm-adjusted p-values, and the capacity threshold.",
+                (8.0, 7.5),
+                lambda plot, fig: plot.modality_scan(r["modality_scan"], ax=fig),
+            )
+        )
+    if "success_curve" in r:
+        key = "success_curve"
+        specs.append((key, *one[key], (7.5, 4.4), _single(plotter[key], r[key])))
+    if "per_seed_emergence" in r:
+        key = "per_seed_emergence"
+        specs.append(
+            (key, *one[key], (7.5, 4.6),
+             _single(plotter[key], r[key], population=ctx.pop))
+        )  # fmt: skip
+    tests = [(k, r[k]) for k in ("trend_success", "trend_failure", "monotonicity") if k in r]
+    if tests:
+        specs.append(
+            (
+                "trends",
+                "Trend tests",
+                "Per-scale means of the runs each test uses (labelled with the number of "
+                "runs), with the isotonic fit.",
+                (4.2 * len(tests), 3.9),
+                lambda plot, fig: _panels(plot, fig, tests, ctx.scale_name),
+            )
+        )
+    if "inverse_scaling" in r:
+        specs.append(
+            (
+                "inverse_scaling",
+                "Inverse scaling",
+                "Left: P(success) with the logistic and quadratic logistic fits. Right: "
+                "mean | success with its isotonic fit.",
+                (10.0, 4.4),
+                lambda plot, fig: plot.inverse_scaling(r["inverse_scaling"], ax=fig),
+            )
+        )
+    if "distribution_shift" in r:
+        key = "distribution_shift"
+        specs.append((key, *one[key], (7.5, 4.0), _single(plotter[key], r[key])))
+    return specs
+
+
+def _single(func_name: str, result: object, **kw: object) -> Callable:
+    def draw(plot, fig):
+        getattr(plot, func_name)(result, ax=fig.add_subplot(), **kw)
+        return fig
+
+    return draw
+
+
+_PANEL_TITLES = {
+    "trend_success": "successful runs",
+    "trend_failure": "failed runs",
+    "monotonicity": "all runs (monotonicity)",
+}
+
+
+def _panels(plot, fig, tests, scale_name):
+    axes = fig.subplots(1, len(tests), squeeze=False)[0]
+    for ax, (key, res) in zip(axes, tests, strict=True):
+        plot.trend(res, ax=ax)
+        ax.set_title(f"{_PANEL_TITLES[key]}\n{ax.get_title()}", fontsize=10)
+        ax.set_xlabel(scale_name)
+    return fig
+
+
+def write_figures(ctx: Context, folder: Path, notes: list[str]) -> list[FigureFile]:
+    """Draw every figure, write PNG and SVG into ``folder``; failures become notes."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from distscale import plot
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, title, caption, size, draw in _figure_specs(ctx):
+        fig = Figure(figsize=size, layout="constrained")
+        try:
+            drawn = draw(plot, fig)
+        except Exception as err:  # a figure that cannot be drawn must not lose the report
+            notes.append(f"figure {name!r} could not be drawn: {type(err).__name__}: {err}")
+            continue
+        fig = drawn if hasattr(drawn, "savefig") else getattr(drawn, "figure", fig)
+        png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": "distscale", "svg.fonttype": "path"}):
+            fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+        png.write_bytes(buf.getvalue())
+        _close(fig)
+        out.append(FigureFile(name, title, caption, png, svg, buf.getvalue()))
+    return out
+
+
+def _close(fig) -> None:
+    """Release a figure that pyplot may know about (figures made by plot functions)."""
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close(fig)

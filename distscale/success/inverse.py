@@ -1,0 +1,450 @@
+"""The inverse-scaling case study: success gets rarer while successful runs get better.
+
+:func:`inverse_scaling` answers one question of Zhao et al. ("Distributional
+Scaling Laws for Emergent Capabilities", arXiv 2502.17356): as scale grows,
+does the probability that a run succeeds fall (or turn U-shaped) while the
+runs that do succeed still improve monotonically? Then a falling mean is an
+inverse scaling of the *success probability*, not of capability.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from distscale._lib.results import ConfidenceInterval, delegate_plot
+from distscale._lib.validation import check_confidence_level, check_one_of, check_rng
+from distscale._lib.warnings import DegenerateDataWarning
+from distscale.describe.summary import _check_threshold
+from distscale.population import Population
+from distscale.success.curve import SuccessCurve, success_curve
+from distscale.success.rank_tests import _test_groups
+from distscale.success.subsets import _check_bool, _load, _success_mask
+from distscale.success.trend import METHODS, TrendTestResult, trend_test
+
+__all__ = ["InverseScalingResult", "inverse_scaling"]
+
+_METHOD_NAMES = {"jonckheere": "Jonckheere", "mann-kendall": "Mann-Kendall", "ebar2": "E-bar²"}
+
+
+@dataclass(frozen=True, eq=False)
+class InverseScalingResult:
+    """Result of :func:`inverse_scaling`.
+
+    Attributes
+    ----------
+    finding : bool
+        True when P(success) falls or is U-shaped *and* successful runs
+        improve, both at level ``alpha`` (see :func:`inverse_scaling`).
+    verdict : str
+        The answer in one line of plain words.
+    shape : str
+        Shape of P(success) in scale: ``"falls"``, ``"u-shaped"``, ``"rises"``
+        or ``"no clear trend"``.
+    p_success_pvalue : float
+        p-value of "P(success) falls or is U-shaped": Bonferroni over the two,
+        ``min(1, 2 * min(fall_pvalue, ushape_pvalue))``.
+    fall_pvalue : float
+        One-sided Jonckheere test that P(success) falls (on the 0/1 success
+        indicators of all runs).
+    rise_pvalue : float
+        The same test in the rising direction.
+    ushape_pvalue : float
+        One-sided signed-root likelihood-ratio test of a positive quadratic
+        term in the logit of P(success), counted only when the fitted minimum
+        lies inside the observed scales (else 1).
+    slope, slope_ci : float, ConfidenceInterval
+        Logistic slope of P(success) (logit per unit of ``ln(scale)``, or of
+        scale with ``x="linear"``) and its profile-likelihood interval.
+    curvature, curvature_ci : float, ConfidenceInterval
+        Quadratic coefficient of the quadratic logistic fit (NaN with fewer
+        than 3 scales).
+    vertex_scale : float
+        Scale at the minimum (maximum) of the quadratic fit when it lies
+        inside the observed scales, else NaN.
+    aic_logistic, aic_quadratic : float
+    success_pvalue : float
+        Trend test that successful runs improve (``trend_test(subset="success",
+        alternative="increasing")``; "improve" means lower values with
+        ``higher_is_better=False``). NaN when fewer than 2 scales have a
+        successful run.
+    success_gain : float
+        Rise of the isotonic fit of mean | success from the smallest to the
+        largest tested scale (in the metric's units, signed so that positive
+        is better).
+    success_trend : TrendTestResult or None
+    success_curve, quadratic_curve : SuccessCurve or None
+    alpha : float
+    method : str
+    """
+
+    finding: bool
+    verdict: str
+    shape: str
+    p_success_pvalue: float
+    fall_pvalue: float
+    rise_pvalue: float
+    ushape_pvalue: float
+    slope: float
+    slope_ci: ConfidenceInterval
+    curvature: float
+    curvature_ci: ConfidenceInterval
+    vertex_scale: float
+    aic_logistic: float
+    aic_quadratic: float
+    success_pvalue: float
+    success_gain: float
+    success_trend: TrendTestResult | None
+    success_curve: SuccessCurve
+    quadratic_curve: SuccessCurve | None
+    alpha: float
+    method: str
+
+    def __repr__(self) -> str:
+        return f"InverseScalingResult(finding={self.finding}, verdict={self.verdict!r})"
+
+    def __str__(self) -> str:
+        return self.verdict
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per test: ``question, effect, estimate, ci_low, ci_high, pvalue,
+        significant`` (``significant`` at ``alpha``, Bonferroni-halved for the two
+        P(success) questions)."""
+        rows = [
+            ("p_success_falls", "logit slope", self.slope, self.slope_ci, self.fall_pvalue, 2),
+            (
+                "p_success_u_shaped",
+                "logit curvature",
+                self.curvature,
+                self.curvature_ci,
+                self.ushape_pvalue,
+                2,
+            ),
+            (
+                "successful_runs_improve",
+                "isotonic gain",
+                self.success_gain,
+                ConfidenceInterval(np.nan, np.nan),
+                self.success_pvalue,
+                1,
+            ),
+        ]
+        return pd.DataFrame(
+            {
+                "question": [r[0] for r in rows],
+                "effect": [r[1] for r in rows],
+                "estimate": [float(r[2]) for r in rows],
+                "ci_low": [float(r[3].low) for r in rows],
+                "ci_high": [float(r[3].high) for r in rows],
+                "pvalue": [float(r[4]) for r in rows],
+                "significant": [bool(r[4] <= self.alpha / r[5]) for r in rows],
+            }
+        )
+
+    def plot(self, ax: object = None, **kwargs: object) -> object:
+        """Draw both panels with :func:`distscale.plot.inverse_scaling` (imported lazily)."""
+        return delegate_plot("inverse_scaling", self, ax, **kwargs)
+
+
+def _fmt(p: float) -> str:
+    if not np.isfinite(p):
+        return "p=n/a"
+    return f"p={p:.2g}" if p >= 1e-4 else "p<1e-4"
+
+
+def _quiet_curve(pop, **kw) -> SuccessCurve:
+    """success_curve without its x50 warnings (x50 plays no part here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        return success_curve(pop, **kw)
+
+
+def _ushape(
+    pop, kw: dict, linear: SuccessCurve, t_range: tuple[float, float]
+) -> tuple[SuccessCurve, float, float, float]:
+    """Quadratic fit, one-sided signed-root LR p-value of a U, and the vertex in t."""
+    quad = _quiet_curve(pop, model="quadratic", **kw)
+    lin = linear
+    if quad.penalty == "firth" or lin.penalty == "firth":
+        # compare like with like: both penalised (Heinze & Schemper's penalised LR test)
+        if lin.penalty != "firth":
+            lin = _quiet_curve(pop, model="logistic", **{**kw, "penalty": "firth"})
+        if quad.penalty != "firth":
+            quad = _quiet_curve(pop, model="quadratic", **{**kw, "penalty": "firth"})
+        lr = 2.0 * (quad.penalized_loglik - lin.penalized_loglik)
+    else:
+        lr = 2.0 * (quad.loglik - lin.loglik)
+    b1, b2 = float(quad.coef[1]), float(quad.coef[2])
+    vertex = -b1 / (2.0 * b2) if b2 != 0 else np.nan
+    inside = bool(np.isfinite(vertex) and t_range[0] < vertex < t_range[1])
+    root = math.copysign(math.sqrt(max(lr, 0.0)), b2)
+    p_u = float(special.ndtr(-root)) if (b2 > 0 and inside) else 1.0
+    return quad, p_u, b2, vertex if inside else np.nan
+
+
+def inverse_scaling(
+    pop: Population | pd.DataFrame,
+    *,
+    threshold: float,
+    higher_is_better: bool = True,
+    metric: Hashable | None = None,
+    alpha: float = 0.05,
+    x: str = "log",
+    method: str = "jonckheere",
+    weights: str | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
+    confidence_level: float = 0.95,
+    n_resamples: int | None = None,
+    rng: int | np.random.Generator | None = None,
+    scale: Hashable | None = None,
+    seed: Hashable | None = None,
+    value: Hashable | Sequence[Hashable] | None = None,
+) -> InverseScalingResult:
+    """Does P(success) fall (or turn U-shaped) with scale while successful runs improve?
+
+    Parameters
+    ----------
+    pop : Population or pandas.DataFrame
+        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
+    threshold : float
+        Success threshold: a run succeeds when its value is strictly above it
+        (strictly below with ``higher_is_better=False``).
+    higher_is_better : bool, default True
+    metric : str, optional
+    alpha : float, default 0.05
+        Level of the overall finding.
+    x : {"log", "linear"}, default "log"
+        Covariate of the logistic fits: ``ln(scale)`` or ``scale``.
+    method : {"jonckheere", "mann-kendall", "ebar2"}, default "jonckheere"
+        Trend test for the successful runs (:func:`~distscale.trend_test`).
+    weights : {None, "posterior"}, default None
+        Passed to :func:`~distscale.trend_test` for the successful runs.
+    bounds : (lo, hi), optional
+        With ``weights="posterior"``: the metric's range (point masses).
+    confidence_level : float, default 0.95
+        Of the slope and curvature intervals.
+    n_resamples : int, optional
+        Permutations of the trend tests (their defaults when None).
+    rng : int, numpy.random.Generator or None
+    scale, seed, value : str, optional
+        Column names, only with a DataFrame.
+
+    Returns
+    -------
+    InverseScalingResult
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 scales; ``alpha`` outside (0, 1); non-positive scales
+        with ``x="log"``; the errors of :func:`~distscale.trend_test` and
+        :func:`~distscale.success_curve`.
+
+    Warns
+    -----
+    DegenerateDataWarning
+        Fewer than 2 scales with a successful run (the successful runs cannot
+        be tested); scales without a successful run (left out of that test);
+        every run succeeding or failing.
+
+    Notes
+    -----
+    Two questions, each answered by a test:
+
+    1. *Does P(success) fall or turn U-shaped?* ``fall_pvalue``: a one-sided
+       Jonckheere test on the success indicators of all runs (a rank version
+       of the Cochran-Armitage trend test, free of the logistic form).
+       ``ushape_pvalue``: the signed square root of the likelihood ratio of
+       the quadratic against the linear logistic fit (penalised likelihoods
+       when either fit needs Firth's penalty), one-sided for a positive
+       curvature, and counted only when the fitted minimum lies inside the
+       observed scales. The question's p-value is the Bonferroni combination
+       ``min(1, 2 min(fall, ushape))``. The effect size is the logistic slope
+       from :func:`~distscale.success_curve`, with its profile interval.
+    2. *Do successful runs improve?* :func:`~distscale.trend_test` with
+       ``subset="success"``, ``alternative="increasing"`` (values falling
+       for ``higher_is_better=False``). Effect size: the gain of the isotonic
+       fit of mean | success across the tested scales.
+
+    The finding needs both at level ``alpha``: an intersection-union test,
+    whose level is ``alpha`` without further correction (Berger 1982) -- at
+    worst, when one of the two effects is certainly present, the finding is
+    a false positive of the other test at rate ``alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np, distscale
+    >>> rng = np.random.default_rng(0)
+    >>> data = {}
+    >>> for i, (p, m) in enumerate(zip(np.linspace(0.8, 0.2, 6),
+    ...                                np.linspace(0.55, 0.8, 6))):
+    ...     ok = rng.random(40) < p
+    ...     data[2 ** (i + 1)] = np.where(ok, m + 0.05 * rng.standard_normal(40),
+    ...                                   0.05 * rng.random(40))
+    >>> res = distscale.inverse_scaling(distscale.Population.from_dict(data),
+    ...                                 threshold=0.2, rng=0)
+    >>> res.finding, res.shape
+    (True, 'falls')
+    >>> print(res.verdict)  # doctest: +ELLIPSIS
+    P(success) falls with scale (logit slope -0.... per unit ln(scale), p<1e-4) while
+    successful runs improve (Jonckheere p<1e-4): inverse scaling of the success
+    probability, not of capability
+    """
+    threshold = _check_threshold(threshold)
+    higher_is_better = _check_bool("higher_is_better", higher_is_better)
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"`alpha` must be a number in (0, 1); got {type(alpha).__name__}")
+    alpha = float(alpha)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"`alpha` must be strictly between 0 and 1; got {alpha}")
+    check_one_of("method", method, METHODS)
+    check_one_of("x", x, ("log", "linear"))
+    confidence_level = check_confidence_level(confidence_level)
+    gen = check_rng(rng)
+    pop, metric, samples = _load(pop, metric, scale, seed, value)
+    if x == "log":
+        pop.require_positive_scale(purpose="x='log' (the covariate is ln(scale))")
+    scales = pop.scales
+    t = np.log(scales) if x == "log" else scales
+
+    # 1. P(success): rank trend test on the indicators, logistic and quadratic fits
+    wins = [_success_mask(v, threshold, higher_is_better).astype(float) for v in samples]
+    perms = 9999 if n_resamples is None else n_resamples
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        fall = _test_groups(wins, "jonckheere", "decreasing", "auto", perms, gen)
+        rise = _test_groups(wins, "jonckheere", "increasing", "auto", perms, gen)
+    total = sum(w.sum() for w in wins)
+    n_total = sum(w.size for w in wins)
+    if total in (0, n_total):
+        warnings.warn(
+            f"{'no run succeeds' if total == 0 else 'every run succeeds'} at any scale: "
+            "P(success) cannot change with scale",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    kw = {
+        "threshold": threshold,
+        "higher_is_better": higher_is_better,
+        "metric": metric,
+        "x": x,
+        "confidence_level": confidence_level,
+    }
+    linear = _quiet_curve(pop, model="logistic", **kw)
+    if len(scales) >= 3:
+        quad, p_u, curvature, vertex = _ushape(pop, kw, linear, (t.min(), t.max()))
+        curvature_ci = ConfidenceInterval(float(quad.coef_ci.low[2]), float(quad.coef_ci.high[2]))
+        aic_q = quad.aic
+    else:
+        quad, p_u, curvature, vertex, aic_q = None, 1.0, np.nan, np.nan, np.nan
+        curvature_ci = ConfidenceInterval(np.nan, np.nan)
+    vertex_scale = float(np.exp(vertex) if x == "log" else vertex)
+    p_fall = fall["pvalue"]
+    p_ps = min(1.0, 2.0 * min(p_fall, p_u))
+    if p_ps <= alpha:
+        shape = "u-shaped" if p_u < p_fall else "falls"
+    elif rise["pvalue"] <= alpha:
+        shape = "rises"
+    else:
+        shape = "no clear trend"
+
+    # 2. successful runs
+    with_success = sum(bool(w.any()) for w in wins)
+    trend = None
+    p_s, gain = np.nan, np.nan
+    if with_success < 2:
+        warnings.warn(
+            f"only {with_success} scale(s) have a successful run: whether successful runs "
+            "improve cannot be tested",
+            DegenerateDataWarning,
+            stacklevel=2,
+        )
+    else:
+        trend = trend_test(
+            pop,
+            subset="success",
+            threshold=threshold if weights is None else None,
+            higher_is_better=higher_is_better,
+            metric=metric,
+            method=method,
+            alternative="increasing" if higher_is_better else "decreasing",
+            weights=weights,
+            bounds=bounds,
+            n_resamples=n_resamples,
+            rng=gen,
+        )
+        p_s = trend.pvalue
+        gain = float(trend.isotonic[-1] - trend.isotonic[0]) * (1 if higher_is_better else -1)
+    improves = bool(p_s <= alpha)
+    finding = bool(p_ps <= alpha and improves)
+
+    unit = "unit ln(scale)" if x == "log" else "unit of scale"
+    slope = float(linear.coef[1])
+    slope_ci = ConfidenceInterval(float(linear.coef_ci.low[1]), float(linear.coef_ci.high[1]))
+    if shape == "u-shaped":
+        ps_text = f"P(success) is U-shaped in scale (lowest near scale {vertex_scale:.3g}, "
+        ps_text += f"{_fmt(p_ps)})"
+    else:
+        verb = {"falls": "falls", "rises": "rises"}.get(shape, "does not clearly fall")
+        shown = rise["pvalue"] if shape == "rises" else p_ps
+        ps_text = f"P(success) {verb} with scale (logit slope {slope:.2g} per {unit}, "
+        ps_text += f"{_fmt(shown)})"
+    name = _METHOD_NAMES[method]
+    s_text = f"({name} {_fmt(p_s)})"
+    if trend is None:
+        verdict = (
+            f"{ps_text}, but successful runs occur at fewer than 2 scales, so whether they "
+            "improve cannot be tested: no verdict on inverse scaling"
+        )
+    elif finding:
+        verdict = (
+            f"{ps_text} while successful runs improve {s_text}: inverse scaling of the "
+            "success probability, not of capability"
+        )
+    elif p_ps <= alpha:
+        verdict = (
+            f"{ps_text}, but successful runs do not improve significantly {s_text}: "
+            "not the inverse-scaling pattern"
+        )
+    elif improves and shape == "rises":
+        verdict = (
+            f"{ps_text} and successful runs improve {s_text}: ordinary scaling, "
+            "no inverse scaling"
+        )
+    elif improves:
+        verdict = f"{ps_text}, while successful runs improve {s_text}: no inverse scaling found"
+    else:
+        verdict = (
+            f"Neither a fall of P(success) ({_fmt(p_ps)}) nor an improvement of successful "
+            f"runs {s_text} is significant at alpha={alpha:g}: no inverse scaling found"
+        )
+    return InverseScalingResult(
+        finding=finding,
+        verdict=verdict,
+        shape=shape,
+        p_success_pvalue=float(p_ps),
+        fall_pvalue=float(p_fall),
+        rise_pvalue=float(rise["pvalue"]),
+        ushape_pvalue=float(p_u),
+        slope=slope,
+        slope_ci=slope_ci,
+        curvature=float(curvature),
+        curvature_ci=curvature_ci,
+        vertex_scale=vertex_scale,
+        aic_logistic=float(linear.aic),
+        aic_quadratic=float(aic_q),
+        success_pvalue=float(p_s),
+        success_gain=float(gain),
+        success_trend=trend,
+        success_curve=linear,
+        quadratic_curve=quad,
+        alpha=alpha,
+        method=method,
+    )
