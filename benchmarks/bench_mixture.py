@@ -9,7 +9,7 @@ components to each, p = (1 + #{LRT* >= LRT}) / 200. That is 10 x 200 = 2,000
 samples, each fitted with one component and with two components from 4
 starts.
 
-* batched: distscale's engine (``_fit_batch``): all 1,990 replicates of all
+* batched: distscale's engine (``fit_batch``): all 1,990 replicates of all
   scales as the rows of one array, SQUAREM-accelerated EM with an active set.
 * loop: the obvious alternative -- one scikit-learn ``GaussianMixture`` per
   sample and start, given the *same* starts (``weights_init``, ``means_init``,
@@ -55,7 +55,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 import distscale
-from distscale.modality.em import _fit_batch, _starts_two
+from distscale.modality.em import _starts_two, fit_batch
 from distscale.modality.mixture import SD_FLOOR
 
 N_SCALES, N_SEEDS, N_RESAMPLES, N_INIT, TOL, MAX_ITER = 10, 200, 199, 4, 1e-6, 3000
@@ -78,9 +78,9 @@ def batched(obs: np.ndarray, reps: np.ndarray, floor: float) -> tuple[np.ndarray
     """LRT of the observed samples (S, n) and of the replicates (S, B, n)."""
     kw = {"n_init": N_INIT, "tol": TOL, "max_iter": MAX_ITER, "sd_floor": floor}
     s, b, n = reps.shape
-    lrt_obs = 2 * (_fit_batch(obs, 2, **kw)["loglik"] - _fit_batch(obs, 1, **kw)["loglik"])
+    lrt_obs = 2 * (fit_batch(obs, 2, **kw)["loglik"] - fit_batch(obs, 1, **kw)["loglik"])
     flat = reps.reshape(s * b, n)
-    lrt_rep = 2 * (_fit_batch(flat, 2, **kw)["loglik"] - _fit_batch(flat, 1, **kw)["loglik"])
+    lrt_rep = 2 * (fit_batch(flat, 2, **kw)["loglik"] - fit_batch(flat, 1, **kw)["loglik"])
     return lrt_obs, lrt_rep.reshape(s, b)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 import distscale
-from distscale.modality.lrt import _bootstrap_lrt, _fit_groups
+from distscale.modality.lrt import bootstrap_lrt, fit_groups
 from distscale.modality.mixture import SD_FLOOR
 
 ALPHA, B = 0.05, 199
@@ -38,10 +38,10 @@ KW = {"n_init": 4, "sd_floor": SD_FLOOR, "tol": 1e-6, "max_iter": 3000}
 
 
 def rates(samples: list[np.ndarray], rng: np.random.Generator, sk_limit: int) -> dict:
-    f1 = _fit_groups(samples, 1, **KW)
-    f2 = _fit_groups(samples, 2, **KW)
+    f1 = fit_groups(samples, 1, **KW)
+    f2 = fit_groups(samples, 2, **KW)
     lrt = np.array([2 * (b["loglik"] - a["loglik"]) for a, b in zip(f1, f2, strict=True)])
-    p = _bootstrap_lrt(samples, f1, lrt, 1, n_resamples=B, rng=rng, **KW)
+    p = bootstrap_lrt(samples, f1, lrt, 1, n_resamples=B, rng=rng, **KW)
     n = samples[0].size
     # BIC with distscale's fits: parameters 2 and 5
     bic_ours = np.mean(3 * math.log(n) - lrt < 0)  # BIC(2) - BIC(1) = 3 log n - LRT

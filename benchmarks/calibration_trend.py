@@ -41,8 +41,8 @@ from scipy import stats
 
 import distscale
 from distscale.success.monotonicity import _monotonicity_core
-from distscale.success.rank_tests import _test_groups
-from distscale.success.subsets import _select
+from distscale.success.rank_tests import grouped_rank_test
+from distscale.success.subsets import select
 
 LEVELS = (0.01, 0.05, 0.10)
 TOLERANCE = 0.015
@@ -114,7 +114,7 @@ def section_type_one(sims: int, rng) -> None:
     nulls = {
         "normal 6x10": lambda: normal_null(rng),
         "tied 6x20": lambda: tied_null(rng),
-        "success subset 6x40": lambda: _select(
+        "success subset 6x40": lambda: select(
             bimodal(rng, rising, 40, [0.6] * 6), np.arange(6.0), "success", 0.2, True
         )[0],
     }
@@ -131,7 +131,7 @@ def section_type_one(sims: int, rng) -> None:
         for method, pmethod, alt in runs:
             if pmethod == "exact" and null_name != "normal 6x10":
                 continue
-            p = [_test_groups(make(), method, alt, pmethod, 199, rng)["pvalue"]
+            p = [grouped_rank_test(make(), method, alt, pmethod, 199, rng)["pvalue"]
                  for _ in range(sims)]
             tag = f"{null_name}: {method} {pmethod}" + (" 2s" if alt == "two-sided" else "")
             row(tag, p)
@@ -155,7 +155,7 @@ def section_power(sims: int, rng) -> None:
         draws = [[m + rng.normal(size=10) for m in mu] for _ in range(sims)]
         for method, pmethod in (("jonckheere", "normal"), ("mann-kendall", "normal"),
                                 ("ebar2", "permutation")):
-            p = [_test_groups(g, method, "increasing", pmethod, 199, rng)["pvalue"]
+            p = [grouped_rank_test(g, method, "increasing", pmethod, 199, rng)["pvalue"]
                  for g in draws]
             power_row(f"{name}: {method}", p, ref if method == "jonckheere" else None)
 

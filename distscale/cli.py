@@ -31,6 +31,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from distscale._lib.success_rule import rule_symbol
+
 __all__ = ["main"]
 
 #: Settings used when ``distscale summary`` runs on the bundled data.
@@ -266,7 +268,7 @@ def _run_summary(args: argparse.Namespace) -> int:
         sys.stdout.write(frame.to_csv(index=False))
         return 0
     if not args.quiet:
-        rule = "<" if not higher else ">"
+        rule = rule_symbol(higher)
         print(f"data: {source}")
         print(
             f"metric: {pop.metric}; success: {pop.metric} {rule} {threshold:g}; "

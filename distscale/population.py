@@ -37,7 +37,7 @@ def _check_value_columns(value: object) -> tuple[Hashable, ...]:
     return names
 
 
-def _check_numeric_column(frame: pd.DataFrame, column: Hashable, role: str) -> pd.Series:
+def check_numeric_column(frame: pd.DataFrame, column: Hashable, role: str) -> pd.Series:
     """Return the column as float64, or raise naming non-numeric rows."""
     series = frame[column]
     if pd.api.types.is_bool_dtype(series.dtype):
@@ -156,7 +156,7 @@ class Population:
             raise TypeError(f"`min_seeds` must be an integer; got {type(min_seeds).__name__}")
 
         data = frame.copy()
-        data[scale] = _check_numeric_column(data, scale, "scale")
+        data[scale] = check_numeric_column(data, scale, "scale")
         bad = data.index[~np.isfinite(data[scale].to_numpy())]
         if len(bad):
             raise ValueError(
@@ -182,7 +182,7 @@ class Population:
 
         nonfinite = pd.Series(False, index=data.index)
         for column in metrics:
-            data[column] = _check_numeric_column(data, column, "value")
+            data[column] = check_numeric_column(data, column, "value")
             col_bad = ~np.isfinite(data[column].to_numpy())
             if col_bad.any() and not dropna:
                 rows = data.index[col_bad].tolist()

@@ -22,6 +22,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import softmax
+from sklearn.metrics import brier_score_loss
+
+import distscale as ds
 from distscale.metrics import (
     brier_score,
     choice_accuracy,
@@ -34,10 +38,6 @@ from distscale.metrics import (
     target_nll,
     token_accuracy,
 )
-from scipy.special import softmax
-from sklearn.metrics import brier_score_loss
-
-import distscale as ds
 
 
 # ------------------------------------------------------------------ naive twins

@@ -29,7 +29,7 @@ from scipy import stats
 
 import distscale
 from distscale import DegenerateDataWarning, Population, modality_scan
-from distscale.modality.components import _ashman_d
+from distscale.modality.components import ashman_d
 from distscale.modality.scan import holm
 
 
@@ -51,8 +51,8 @@ def two_clusters():
 # ----------------------------------------------------------------- definition
 def test_formula_and_the_equal_variance_threshold():
     # hand-computed: sqrt(2) * 3 / sqrt(1 + 4) = 1.8973666
-    assert _ashman_d([0.0, 3.0], [1.0, 2.0]) == pytest.approx(np.sqrt(2) * 3 / np.sqrt(5))
-    assert _ashman_d([5.0, 1.0], [2.0, 2.0]) == pytest.approx(2.0)  # equal sds: |diff| / sd
+    assert ashman_d([0.0, 3.0], [1.0, 2.0]) == pytest.approx(np.sqrt(2) * 3 / np.sqrt(5))
+    assert ashman_d([5.0, 1.0], [2.0, 2.0]) == pytest.approx(2.0)  # equal sds: |diff| / sd
     # Textbook fact: 0.5 N(0, 1) + 0.5 N(delta, 1) is bimodal iff delta > 2, i.e. D > 2.
     # Count the local maxima of the density (scipy) on a fine grid.
     grid = np.linspace(-5, 8, 20001)
@@ -60,7 +60,7 @@ def test_formula_and_the_equal_variance_threshold():
         dens = 0.5 * stats.norm.pdf(grid) + 0.5 * stats.norm.pdf(grid, delta)
         peaks = np.sum((dens[1:-1] > dens[:-2]) & (dens[1:-1] > dens[2:]))
         assert peaks == modes
-        assert (_ashman_d([0.0, delta], [1.0, 1.0]) > 2) == (modes == 2)
+        assert (ashman_d([0.0, delta], [1.0, 1.0]) > 2) == (modes == 2)
 
 
 def test_scan_separation_is_hand_computed_d_of_two_clusters():

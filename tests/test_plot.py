@@ -633,17 +633,17 @@ def test_no_legend_covers_data(results, pop, comparison, name):
 
 def test_log_axis_rule():
     # log when positive scales are evenly spaced in log, or span two decades
-    assert dp._style._log_x(np.array([1, 2, 4, 8]), None)
-    assert dp._style._log_x(distscale.datasets.load_polypythias().scales, None)
-    assert not dp._style._log_x(np.array([1, 2, 3, 4, 5, 6]), None)
-    assert not dp._style._log_x(np.array([0, 1, 2]), None)
-    assert not dp._style._log_x(np.array([1, 2, 4, 8]), False)
+    assert dp._style.log_x(np.array([1, 2, 4, 8]), None)
+    assert dp._style.log_x(distscale.datasets.load_polypythias().scales, None)
+    assert not dp._style.log_x(np.array([1, 2, 3, 4, 5, 6]), None)
+    assert not dp._style.log_x(np.array([0, 1, 2]), None)
+    assert not dp._style.log_x(np.array([1, 2, 4, 8]), False)
     with pytest.raises(ValueError, match="positive scales"):
-        dp._style._log_x(np.array([0, 1, 2]), True)
+        dp._style.log_x(np.array([0, 1, 2]), True)
 
 
 def test_scale_tick_labels():
-    assert [dp._style._fmt_scale(v) for v in (2, 0.5, 1024, 14067712, 1.2e9)] == [
+    assert [dp._style.fmt_scale(v) for v in (2, 0.5, 1024, 14067712, 1.2e9)] == [
         "2", "0.5", "1024", "14.1M", "1.2B"]
 
 

@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 import distscale
-from distscale.cli import main
 from distscale import make_report
+from distscale.cli import main
 from distscale.describe import decompose_mean
 from tests._helpers import bimodal_frame
 

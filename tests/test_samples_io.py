@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 
 import distscale
-from distscale.io.samples import write_samples
 from distscale.io import read_lm_eval_samples, read_samples
+from distscale.io.samples import write_samples
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLES = DATA / "lm_eval_samples"

@@ -26,8 +26,8 @@ from distscale.success.rank_tests import (
     _jt_pmf,
     _n_assignments,
     _s_variance,
-    _test_groups,
-    _tie_blocks,
+    grouped_rank_test,
+    tie_blocks,
 )
 
 from ._helpers import bimodal, quiet
@@ -82,7 +82,7 @@ def test_concordance_matches_pairwise_definition():
         y = np.sort(rng.integers(0, 4, n).astype(float))  # many ties
         g = rng.integers(0, k, n)
         w = rng.random(n)
-        lo, hi, _ = _tie_blocks(y)
+        lo, hi, _ = tie_blocks(y)
         s = _concordance(g[None], lo, hi, k)[0]
         sw = _concordance(g[None], lo, hi, k, w[None])[0]
         ref = sum(
@@ -136,7 +136,7 @@ def test_tie_corrected_variance_equals_permutation_variance():
     # both the scale (groups) and the value.
     groups = [np.array([0.0, 1.0, 1.0]), np.array([1.0, 2.0]), np.array([0.0, 2.0, 2.0])]
     y = np.concatenate(groups)
-    _, _, ties = _tie_blocks(np.sort(y))
+    _, _, ties = tie_blocks(np.sort(y))
     # S = 2 J - D with D = 3*2 + 3*3 + 2*3 = 21 cross-scale pairs
     null = brute_force_null(groups, lambda g: 2 * naive_j(g) - 21)
     assert null.mean() == pytest.approx(0.0, abs=1e-12)
@@ -255,7 +255,7 @@ def _null_pvalues(method, pvalue_method, n_sims, n_seeds, rng, alternative="incr
     # the Population, whose construction would dominate the run time here).
     return np.array(
         [
-            _test_groups([rng.normal(size=n_seeds) for _ in range(5)], method, alternative,
+            grouped_rank_test([rng.normal(size=n_seeds) for _ in range(5)], method, alternative,
                          pvalue_method, n_resamples, rng)["pvalue"]
             for _ in range(n_sims)
         ]
@@ -294,7 +294,7 @@ def test_power_for_a_known_monotone_trend():
     for _ in range(100):
         groups = [0.4 * i + rng.normal(size=10) for i in range(5)]
         for m in rejections:
-            p = _test_groups(groups, m, "increasing", "auto", 199, rng)["pvalue"]
+            p = grouped_rank_test(groups, m, "increasing", "auto", 199, rng)["pvalue"]
             rejections[m] += p <= 0.05
     assert all(r >= 90 for r in rejections.values()), rejections
 

@@ -7,6 +7,8 @@ from importlib import resources
 
 import pandas as pd
 
+from distscale._lib.validation import check_bool
+
 __all__ = ["bundled", "check_as_frame"]
 
 
@@ -24,6 +26,4 @@ def bundled(name: str) -> pd.DataFrame:
 
 def check_as_frame(as_frame: object) -> bool:
     """Validate a loader's ``as_frame`` flag."""
-    if not isinstance(as_frame, bool):
-        raise TypeError(f"`as_frame` must be True or False; got {as_frame!r}")
-    return as_frame
+    return check_bool("as_frame", as_frame)

@@ -16,12 +16,17 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.results import frozen
-from distscale._lib.validation import check_confidence_level, check_n_resamples, check_rng
+from distscale._lib.success_rule import success_mask
+from distscale._lib.validation import (
+    check_bool,
+    check_confidence_level,
+    check_n_resamples,
+    check_rng,
+    check_threshold,
+)
 from distscale._lib.warnings import DegenerateDataWarning
-from distscale.describe.summary import _check_threshold
 from distscale.population import Population, as_population
 from distscale.resampling.bootstrap import bootstrap
-from distscale.success.subsets import _check_bool, _success_mask
 
 __all__ = ["MeanDecomposition", "decompose_mean"]
 
@@ -62,7 +67,7 @@ def _decomposition_statistic(threshold: float, higher_is_better: bool) -> Callab
     def statistic(*samples: np.ndarray) -> np.ndarray:
         cols = []
         for x in samples:  # one stratum per scale, each (batch, n_seeds)
-            ok = _success_mask(x, threshold, higher_is_better)
+            ok = success_mask(x, threshold, higher_is_better)
             k = ok.sum(axis=1)
             n = x.shape[1]
             ms = np.divide(x.sum(axis=1, where=ok), k, out=np.full(len(x), np.nan), where=k > 0)
@@ -215,8 +220,8 @@ def decompose_mean(
     >>> res.share
     1.0
     """
-    threshold = _check_threshold(threshold)
-    higher_is_better = _check_bool("higher_is_better", higher_is_better)
+    threshold = check_threshold(threshold)
+    higher_is_better = check_bool("higher_is_better", higher_is_better)
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
     gen = check_rng(rng)

@@ -53,7 +53,12 @@ import pandas as pd
 
 from distscale._lib.validation import check_finite_array, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
-from distscale.describe.emergence_core import MIN_POINTS, _core, _flat_message, _infinite_message
+from distscale.describe.emergence_core import (
+    MIN_POINTS,
+    flat_message,
+    infinite_message,
+    score_curves,
+)
 from distscale.describe.emergence_curves import (
     CurveEmergence,
     PerSeedEmergence,
@@ -145,11 +150,11 @@ class EmergenceScores:
 
 def _score_one(scales: object, y: object, *, want_breakthroughness: bool) -> EmergenceScores:
     _, v = _check_curve(scales, y)
-    core = _core(v[None, :])
+    core = score_curves(v[None, :])
     if core.flat[0]:
-        warnings.warn(_flat_message("`y` is"), DegenerateDataWarning, stacklevel=3)
+        warnings.warn(flat_message("`y` is"), DegenerateDataWarning, stacklevel=3)
     elif want_breakthroughness and core.infinite[0]:
-        warnings.warn(_infinite_message("`y` is"), DegenerateDataWarning, stacklevel=3)
+        warnings.warn(infinite_message("`y` is"), DegenerateDataWarning, stacklevel=3)
     return EmergenceScores(
         linearity=float(core.linearity[0]),
         breakthroughness=float(core.breakthroughness[0]),

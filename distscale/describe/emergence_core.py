@@ -1,6 +1,6 @@
 """The vectorised engine behind the BIG-bench emergence scores.
 
-:func:`_core` computes ``I(y)``, linearity and breakthroughness of many
+:func:`score_curves` computes ``I(y)``, linearity and breakthroughness of many
 curves at once (rows of one array, all on the same number of points) with
 the conventions stated in :mod:`distscale.emergence`; also the warning texts
 and label formatting shared by :mod:`distscale.emergence` (one curve) and
@@ -29,7 +29,7 @@ class _Core:
     infinite: np.ndarray
 
 
-def _core(y: np.ndarray) -> _Core:
+def score_curves(y: np.ndarray) -> _Core:
     """Score every row of ``y`` (shape (k, n), n >= 2, finite, in scale order)."""
     k = y.shape[0]
     rows = np.arange(k)
@@ -57,21 +57,21 @@ def _core(y: np.ndarray) -> _Core:
     return _Core(improvement, lin, brk, flat, infinite)
 
 
-def _flat_message(what: str) -> str:
+def flat_message(what: str) -> str:
     return (
         f"{what} flat (every successive difference is 0): I(y) = 0 and both scores are 0/0; "
         "they are reported as 0.0 by convention"
     )
 
 
-def _infinite_message(what: str) -> str:
+def infinite_message(what: str) -> str:
     return (
         f"{what} flat over more than half of the steps, so median(Δy²) = 0 while I(y) ≠ 0: "
         "breakthroughness is ±inf (an ideal step)"
     )
 
 
-def _labels(values: Sequence[object]) -> list[object]:
+def plain_labels(values: Sequence[object]) -> list[object]:
     out = []
     for v in values:
         if isinstance(v, (float, np.floating)) and float(v).is_integer():

@@ -23,10 +23,10 @@ from distscale._lib.validation import format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.describe.emergence_core import (
     MIN_POINTS,
-    _core,
-    _flat_message,
-    _infinite_message,
-    _labels,
+    flat_message,
+    infinite_message,
+    plain_labels,
+    score_curves,
 )
 from distscale.population import Population, as_population
 
@@ -203,7 +203,7 @@ def per_seed_emergence(
     if scales.size < min_scales:
         raise ValueError(
             f"per-seed emergence needs curves over at least min_scales={min_scales} scales; "
-            f"the population has {scales.size} (scales {format_labels(_labels(scales))} of "
+            f"the population has {scales.size} (scales {format_labels(plain_labels(scales))} of "
             f"column {pop.scale!r})"
         )
     values = wide.to_numpy(dtype=float)
@@ -221,7 +221,7 @@ def per_seed_emergence(
     if dropped:
         warnings.warn(
             f"{len(dropped)} seeds have values at fewer than min_scales={min_scales} scales "
-            f"and were dropped: {format_labels(_labels(dropped))}",
+            f"and were dropped: {format_labels(plain_labels(dropped))}",
             DegenerateDataWarning,
             stacklevel=2,
         )
@@ -234,16 +234,16 @@ def per_seed_emergence(
     patterns, group = np.unique(present[kept_rows], axis=0, return_inverse=True)
     for g, pattern in enumerate(patterns):
         rows = kept_rows[group.ravel() == g]
-        core = _core(values[np.ix_(rows, np.flatnonzero(pattern))])
+        core = score_curves(values[np.ix_(rows, np.flatnonzero(pattern))])
         lin[rows], brk[rows], imp[rows] = core.linearity, core.breakthroughness, core.improvement
         flat[rows], infinite[rows] = core.flat, core.infinite
 
     kept_labels = [seed_labels[r] for r in kept_rows]
-    for mask, message in ((flat, _flat_message), (infinite, _infinite_message)):
+    for mask, message in ((flat, flat_message), (infinite, infinite_message)):
         bad = [seed_labels[r] for r in np.flatnonzero(mask)]
         if bad:
             warnings.warn(
-                message(f"the curves of seeds {format_labels(_labels(bad))} are"),
+                message(f"the curves of seeds {format_labels(plain_labels(bad))} are"),
                 DegenerateDataWarning,
                 stacklevel=2,
             )
@@ -431,13 +431,13 @@ def curve_emergence(curves: object) -> CurveEmergence:
         defined = group["estimate"].notna().to_numpy()
         if not defined.all():
             left_out = group["scale"].to_numpy()[~defined]
-            gaps.append(f"{name!r} at scales {format_labels(_labels(left_out))}")
+            gaps.append(f"{name!r} at scales {format_labels(plain_labels(left_out))}")
         y = group["estimate"].to_numpy()[defined]
         n_points[i] = y.size
         if y.size < MIN_POINTS:
             short.append(name)
             continue
-        core = _core(y[None, :])
+        core = score_curves(y[None, :])
         lin[i], brk[i], imp[i] = core.linearity[0], core.breakthroughness[0], core.improvement[0]
         if core.flat[0]:
             flat.append(name)
@@ -456,7 +456,7 @@ def curve_emergence(curves: object) -> CurveEmergence:
             DegenerateDataWarning,
             stacklevel=2,
         )
-    for bad, message in ((flat, _flat_message), (infinite, _infinite_message)):
+    for bad, message in ((flat, flat_message), (infinite, infinite_message)):
         if bad:
             warnings.warn(
                 message(f"the curves {format_labels(bad)} are"), DegenerateDataWarning, stacklevel=2

@@ -23,11 +23,14 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.results import ConfidenceInterval, delegate_plot, frozen, pick, scale_labels
+from distscale._lib.success_rule import rule_text, success_mask
 from distscale._lib.validation import (
+    check_bool,
     check_confidence_level,
     check_n_resamples,
     check_one_of,
     check_rng,
+    check_threshold,
     format_labels,
 )
 from distscale._lib.warnings import DegenerateDataWarning
@@ -162,7 +165,7 @@ def _curve_statistic(
         batch, n = s.shape
         half = n // 2
         median = s[:, half] if n % 2 else (s[:, half - 1] + s[:, half]) / 2
-        success = s > threshold if higher_is_better else s < threshold
+        success = success_mask(s, threshold, higher_is_better)
         k = np.count_nonzero(success, axis=1)
         sum_success = s.sum(axis=1, where=success)
         sum_failure = s.sum(axis=1, where=~success)
@@ -175,13 +178,6 @@ def _curve_statistic(
     return statistic
 
 
-def _check_threshold(threshold: object) -> float:
-    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
-        raise TypeError(f"`threshold` must be a real number; got {type(threshold).__name__}")
-    value = float(threshold)
-    if not np.isfinite(value):
-        raise ValueError(f"`threshold` must be finite; got {value}")
-    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,10 +234,10 @@ class SummaryCurves:
     statistics: tuple[str, ...] = field(default=STATISTICS)
 
     def __repr__(self) -> str:
-        rule = ">" if self.higher_is_better else "<"
+        rule = rule_text(self.threshold, self.higher_is_better)
         return (
-            f"SummaryCurves({len(self.scales)} scales, metric={self.metric!r}, success: value "
-            f"{rule} {self.threshold:g}, {self.confidence_level:.0%} {self.method} CIs from "
+            f"SummaryCurves({len(self.scales)} scales, metric={self.metric!r}, success: "
+            f"{rule}, {self.confidence_level:.0%} {self.method} CIs from "
             f"{self.n_resamples} resamples)"
         )
 
@@ -381,12 +377,8 @@ def summary_curves(
     >>> res.to_frame().columns.tolist()
     ['scale', 'statistic', 'estimate', 'ci_low', 'ci_high', 'n']
     """
-    threshold = _check_threshold(threshold)
-    if not isinstance(higher_is_better, (bool, np.bool_)):
-        raise TypeError(
-            f"`higher_is_better` must be True or False; got {type(higher_is_better).__name__}"
-        )
-    higher_is_better = bool(higher_is_better)
+    threshold = check_threshold(threshold)
+    higher_is_better = check_bool("higher_is_better", higher_is_better)
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
     check_one_of("method", method, ("percentile", "bca"))
@@ -421,7 +413,7 @@ def summary_curves(
             DegenerateDataWarning,
             stacklevel=2,
         )
-    rule = (">" if higher_is_better else "<") + f" {threshold:g}"
+    rule = rule_text(threshold, higher_is_better, subject="").strip()
     for name, what in (("mean_success", "succeeded"), ("mean_failure", "failed")):
         missing = np.isnan(est[:, STATISTICS.index(name)])
         if missing.any():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from distscale._lib.validation import check_bool
 from distscale.metrics.inputs import (
     Coded,
     levenshtein_rows,
@@ -125,8 +126,7 @@ def edit_distance(predictions: object, targets: object, *, normalize: bool = Fal
     ...               normalize=True).tolist()
     [1.0, 0.5]
     """
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"`normalize` must be True or False; got {type(normalize).__name__}")
+    check_bool("normalize", normalize)
     coded = Coded(predictions, targets, ("`predictions`", "`targets`"))
     distance = levenshtein_rows(coded.pred, coded.target)
     if not normalize:

@@ -10,15 +10,13 @@ one repeated value, a pile of ties at an extreme); and component labels.
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
 
 import numpy as np
 
 from distscale._lib.validation import format_labels
 
 
-def _n_distinct(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+def n_distinct(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Number of distinct values (with positive weight) in every row."""
     if w is not None:
         x = np.where(w > 0, x, np.nan)  # NaN sorts last and is never counted
@@ -28,7 +26,7 @@ def _n_distinct(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     return finite[:, 0].astype(np.int64) + change.sum(axis=1)
 
 
-def _single_value_share(x: np.ndarray, resp: np.ndarray) -> np.ndarray:
+def single_value_share(x: np.ndarray, resp: np.ndarray) -> np.ndarray:
     """Largest share of each component's weight that sits on one repeated value.
 
     ``x`` has shape ``(n,)`` and ``resp`` shape ``(k, n)``; values that occur
@@ -47,47 +45,13 @@ def _single_value_share(x: np.ndarray, resp: np.ndarray) -> np.ndarray:
         share = tied.max(axis=1) / total
     return np.where(total > 0, share, 0.0)
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an integer; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be at least {minimum}; got {value}")
-    return int(value)
 
 
-def _check_positive(name: str, value: object, *, upper: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a number; got {type(value).__name__}")
-    value = float(value)
-    if not (value > 0 and math.isfinite(value)) or (upper is not None and value > upper):
-        rule = f"in (0, {upper:g}]" if upper is not None else "positive and finite"
-        raise ValueError(f"`{name}` must be {rule}; got {value}")
-    return value
 
 
-def _check_bounds(bounds: object) -> tuple[float, float] | None:
-    """``None`` or ``(lo, hi)`` with ``lo < hi``; ``None`` for a side means unbounded."""
-    if bounds is None:
-        return None
-    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Sequence) or len(bounds) != 2:
-        raise TypeError(f"`bounds` must be None or a pair (lo, hi); got {bounds!r}")
-    out = []
-    for side, b, default in (("lo", bounds[0], -math.inf), ("hi", bounds[1], math.inf)):
-        if b is None:
-            out.append(default)
-            continue
-        if isinstance(b, bool) or not isinstance(b, numbers.Real):
-            raise TypeError(f"`bounds` {side} must be a number or None; got {type(b).__name__}")
-        if math.isnan(float(b)):
-            raise ValueError(f"`bounds` {side} must not be NaN")
-        out.append(float(b))
-    lo, hi = out
-    if not lo < hi:
-        raise ValueError(f"`bounds` must satisfy lo < hi; got ({lo:g}, {hi:g})")
-    return lo, hi
 
 
-def _split_bounds(
+def split_bounds(
     x: np.ndarray, bounds: tuple[float, float] | None, name: str = "x"
 ) -> tuple[np.ndarray, list[float], list[np.ndarray]]:
     """Inside-mask, point-mass locations and their masks; checks values lie in bounds."""
@@ -113,7 +77,7 @@ def _split_bounds(
     return inside, locs, masks
 
 
-def _pile_up(x: np.ndarray, bounds: tuple[float, float] | None) -> str | None:
+def pile_up(x: np.ndarray, bounds: tuple[float, float] | None) -> str | None:
     """Describe a pile of tied values at the smallest or largest value, if any.
 
     A pile is the extreme value repeated by at least ``max(3, 10%)`` of the
@@ -135,7 +99,7 @@ def _pile_up(x: np.ndarray, bounds: tuple[float, float] | None) -> str | None:
     return "; ".join(f"{c} of {n} values sit exactly at the {nm} value {v:g}" for nm, v, c in found)
 
 
-def _component_labels(k: int) -> tuple[str, ...]:
+def component_labels(k: int) -> tuple[str, ...]:
     """Labels of Gaussian components sorted by mean."""
     if k == 1:
         return ("single",)
@@ -146,14 +110,6 @@ def _component_labels(k: int) -> tuple[str, ...]:
     return tuple(f"c{j + 1}" for j in range(k))
 
 
-def _point_label(location: float) -> str:
+def point_label(location: float) -> str:
     return f"at {location:g}"
 
-
-def _check_alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"`alpha` must be a number in (0, 1); got {type(alpha).__name__}")
-    alpha = float(alpha)
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"`alpha` must be strictly between 0 and 1; got {alpha}")
-    return alpha

@@ -19,8 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from distscale.modality.checks import _component_labels, _n_distinct, _point_label
-from distscale.modality.em import _fit_batch
+from distscale.modality.checks import component_labels, n_distinct, point_label
+from distscale.modality.em import fit_batch
 from distscale.resampling.bootstrap import bootstrap
 
 
@@ -67,7 +67,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) 
             if k == 0:
                 continue
             w = inside.astype(float)
-            ok = np.flatnonzero(_n_distinct(xb, w) >= k)
+            ok = np.flatnonzero(n_distinct(xb, w) >= k)
             if ok.size:
                 weighted = not bool(inside[ok].all())
                 key = (k, xb.shape[1], weighted)
@@ -79,7 +79,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) 
                 np.concatenate([np.repeat(it[4][j][None, :], it[1].size, axis=0) for it in items])
                 for j in range(3)
             )
-            fit = _fit_batch(x_all, k, weights=w_all, rng=rng, init=init, **kw)
+            fit = fit_batch(x_all, k, weights=w_all, rng=rng, init=init, **kw)
             cont = (
                 np.ones((x_all.shape[0], 1))
                 if w_all is None
@@ -98,7 +98,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) 
     return statistic, offsets
 
 
-def _ashman_d(means: np.ndarray, sds: np.ndarray) -> np.ndarray:
+def ashman_d(means: np.ndarray, sds: np.ndarray) -> np.ndarray:
     """Ashman's D of two Gaussian components, along the last axis (length 2).
 
     ``D = sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)`` (Ashman, Bird &
@@ -117,7 +117,7 @@ def _spec(fit: object) -> tuple:
     return (fit.n_components, list(fit.point_mass_locations), start)
 
 
-def _component_table(
+def component_table(
     samples: list[np.ndarray],
     scales: np.ndarray,
     splits: list,
@@ -134,7 +134,7 @@ def _component_table(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Tidy table of the chosen components at every scale, with percentile CIs.
 
-    ``splits[i]`` is :func:`distscale._mixture_checks._split_bounds` of scale
+    ``splits[i]`` is :func:`distscale._mixture_checks.split_bounds` of scale
     ``i`` and ``chosen_fits[i]`` its chosen :class:`distscale.MixtureFit`
     (None when every value is at a bound, or the scale has no fit). With
     ``n_boot_ci=None`` the intervals are NaN. One row per scale, component
@@ -178,7 +178,7 @@ def _component_table(
         def with_separation(*xs: np.ndarray) -> np.ndarray:
             out = stat(*xs)
             cols = [offsets[sep_entry[i]] for i in wanted]
-            d = np.stack([_ashman_d(out[:, o + 2 : o + 4], out[:, o + 4 : o + 6]) for o in cols],
+            d = np.stack([ashman_d(out[:, o + 2 : o + 4], out[:, o + 4 : o + 6]) for o in cols],
                          axis=1) if cols else np.empty((out.shape[0], 0))
             return np.concatenate([out, d], axis=1)
 
@@ -209,7 +209,7 @@ def _component_table(
         o = offsets[i]
         lo_i = np.full(est.size, np.nan) if low is None else low[o : o + est.size]
         hi_i = np.full(est.size, np.nan) if high is None else high[o : o + est.size]
-        names = _component_labels(k) if k else ()
+        names = component_labels(k) if k else ()
         for j in range(k):
             for p, col in (("weight", j), ("mean", k + j), ("sd", 2 * k + j)):
                 records.append(
@@ -218,7 +218,7 @@ def _component_table(
         for j, b in enumerate(locs):
             col = 3 * k + j
             records.append(
-                (scales[i], _point_label(b), "point mass", "weight", est[col], lo_i[col],
+                (scales[i], point_label(b), "point mass", "weight", est[col], lo_i[col],
                  hi_i[col])
             )
     table = pd.DataFrame(

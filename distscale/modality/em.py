@@ -1,6 +1,6 @@
 """Batched EM engine for one-dimensional Gaussian mixtures (private).
 
-One function, :func:`_fit_batch`, fits a ``k``-component Gaussian mixture to
+One function, :func:`fit_batch`, fits a ``k``-component Gaussian mixture to
 every row of a ``(batch, n)`` array at once -- every bootstrap replicate of
 every scale of equal size is one row -- because model selection and the
 seed-bootstrap intervals need thousands of refits. This module holds the
@@ -427,7 +427,7 @@ def _em_general(
     return weights, mean, var, n_iter, converged
 
 
-def _fit_batch(
+def fit_batch(
     x: np.ndarray,
     k: int,
     *,

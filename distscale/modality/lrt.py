@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from distscale.modality.em import _fit_batch
+from distscale.modality.em import fit_batch
 
 
 def _simulate(weights, means, sds, size, rng) -> np.ndarray:
@@ -48,19 +48,19 @@ def _detect_grid(x: np.ndarray) -> tuple[float, float] | None:
 _SIM_ELEMENTS = 1 << 20  # values simulated (and refitted) per chunk of the bootstrap
 
 
-def _fit_groups(samples, k, **kw) -> list[dict[str, np.ndarray]]:
+def fit_groups(samples, k, **kw) -> list[dict[str, np.ndarray]]:
     """Fit ``k`` components to each 1-D sample; samples of equal size share one batch."""
     out: list[dict[str, np.ndarray] | None] = [None] * len(samples)
     sizes = np.array([s.size for s in samples])
     for n in np.unique(sizes):
         members = np.flatnonzero(sizes == n)
-        fit = _fit_batch(np.stack([samples[i] for i in members]), k, **kw)
+        fit = fit_batch(np.stack([samples[i] for i in members]), k, **kw)
         for j, i in enumerate(members):
             out[i] = {key: val[j] for key, val in fit.items()}
     return out  # type: ignore[return-value]
 
 
-def _bootstrap_lrt(
+def bootstrap_lrt(
     samples: Sequence[np.ndarray],
     null_fits: Sequence[dict[str, np.ndarray]],
     observed: np.ndarray,
@@ -119,8 +119,8 @@ def _bootstrap_lrt(
                 y = origin + step * np.round((y - origin) / step)
             sims.append(y)
         x = np.concatenate(sims, axis=0)
-        ll_k = _fit_batch(x, k, rng=rng, **kw)["loglik"]
-        ll_k1 = _fit_batch(x, k + 1, rng=rng, **kw)["loglik"]
+        ll_k = fit_batch(x, k, rng=rng, **kw)["loglik"]
+        ll_k1 = fit_batch(x, k + 1, rng=rng, **kw)["loglik"]
         stat = 2.0 * (ll_k1 - ll_k)
         start = 0
         for i, _, m in chunk:

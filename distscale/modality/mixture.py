@@ -3,7 +3,7 @@ r"""Batched one-dimensional Gaussian mixtures, with point masses at known bounds
 :func:`fit_mixture` fits one sample and :func:`select_components` chooses the
 number of components (BIC, or a parametric-bootstrap likelihood-ratio test in
 the manner of R mclust's ``mclustBootstrapLRT``). Underneath, one private
-engine, ``_fit_batch`` in :mod:`distscale._em`, fits many samples at once --
+engine, ``fit_batch`` in :mod:`distscale._em`, fits many samples at once --
 every bootstrap replicate of every scale as the rows of one ``(batch, n)``
 array -- because model selection needs thousands of refits. The bootstrap
 test lives in :mod:`distscale._mixture_lrt`; argument checks, the split into
@@ -85,25 +85,25 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.validation import (
+    check_alpha,
+    check_bounds,
     check_finite_array,
+    check_int,
     check_n_resamples,
     check_one_of,
+    check_positive,
     check_rng,
 )
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.modality.checks import (
-    _check_alpha,
-    _check_bounds,
-    _check_int,
-    _check_positive,
-    _component_labels,
-    _pile_up,
-    _point_label,
-    _single_value_share,
-    _split_bounds,
+    component_labels,
+    pile_up,
+    point_label,
+    single_value_share,
+    split_bounds,
 )
-from distscale.modality.em import SD_FLOOR, _fit_batch
-from distscale.modality.lrt import _bootstrap_lrt
+from distscale.modality.em import SD_FLOOR, fit_batch
+from distscale.modality.lrt import bootstrap_lrt
 
 __all__ = ["ComponentSelection", "MixtureFit", "fit_mixture", "select_components"]
 
@@ -213,7 +213,7 @@ def _frozen(arr: object, dtype: object = float) -> np.ndarray:
     return out
 
 
-def _assemble_fit(
+def assemble_fit(
     x: np.ndarray,
     inside: np.ndarray,
     locs: list[float],
@@ -222,7 +222,7 @@ def _assemble_fit(
     bounds: tuple[float, float] | None,
     resp_inside: np.ndarray,
 ) -> MixtureFit:
-    """Turn one row of :func:`distscale._em._fit_batch` output into a :class:`MixtureFit`."""
+    """Turn one row of :func:`distscale._em.fit_batch` output into a :class:`MixtureFit`."""
     n = x.size
     n_in = int(inside.sum())
     k = row["means"].size
@@ -236,7 +236,7 @@ def _assemble_fit(
     resp[inside, :k] = resp_inside.T
     for j, mask in enumerate(masks):
         resp[mask, k + j] = 1.0
-    share = _single_value_share(x[inside], resp_inside)
+    share = single_value_share(x[inside], resp_inside)
     degenerate = bool(k >= 2 and np.any(share >= 0.5))
     return MixtureFit(
         weights=_frozen(row["weights"] * cont),
@@ -256,7 +256,7 @@ def _assemble_fit(
         at_floor=_frozen(row["at_floor"], bool),
         degenerate=degenerate,
         bounds=bounds,
-        labels=_component_labels(k) + tuple(_point_label(b) for b in locs),
+        labels=component_labels(k) + tuple(point_label(b) for b in locs),
     )
 
 
@@ -280,11 +280,11 @@ def _check_engine_args(
 ) -> tuple:
     """Validate the EM settings shared by :func:`fit_mixture` and :func:`select_components`."""
     return (
-        _check_int("n_init", n_init, 1),
-        _check_positive("sd_floor", sd_floor, upper=1.0),
-        _check_positive("tol", tol),
-        _check_int("max_iter", max_iter, 1),
-        _check_bounds(bounds),
+        check_int("n_init", n_init, 1),
+        check_positive("sd_floor", sd_floor, upper=1.0),
+        check_positive("tol", tol),
+        check_int("max_iter", max_iter, 1),
+        check_bounds(bounds),
     )
 
 
@@ -351,12 +351,12 @@ def fit_mixture(
     ([0.75, 0.25], [0.0, 6.0])
     """
     x = check_finite_array("x", x, min_size=1)
-    k = _check_int("n_components", n_components, 1)
+    k = check_int("n_components", n_components, 1)
     n_init, sd_floor, tol, max_iter, bounds = _check_engine_args(
         n_init, sd_floor, tol, max_iter, bounds
     )
     generator = check_rng(rng)
-    inside, locs, masks = _split_bounds(x, bounds)
+    inside, locs, masks = split_bounds(x, bounds)
     xi = x[inside]
     distinct = np.unique(xi).size
     if distinct < k:
@@ -365,11 +365,11 @@ def fit_mixture(
             f"`n_components`={k} needs at least {k} distinct values{where}; "
             f"`x` has {distinct}"
         )
-    row = _fit_batch(
+    row = fit_batch(
         xi[None, :], k, n_init=n_init, rng=generator, sd_floor=sd_floor, tol=tol,
         max_iter=max_iter, responsibilities=True,
     )
-    fit = _assemble_fit(
+    fit = assemble_fit(
         x, inside, locs, masks, {key: v[0] for key, v in row.items()}, bounds, row["resp"][0]
     )
     if distinct == 1:
@@ -523,20 +523,20 @@ def select_components(
     (2, 0.01)
     """
     x = check_finite_array("x", x, min_size=1)
-    max_k = _check_int("max_components", max_components, 1)
+    max_k = check_int("max_components", max_components, 1)
     check_one_of("method", method, ("lrt", "bic"))
     n_resamples = check_n_resamples(n_resamples, minimum=1)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     n_init, sd_floor, tol, max_iter, bounds = _check_engine_args(
         n_init, sd_floor, tol, max_iter, bounds
     )
     generator = check_rng(rng)
-    inside, locs, masks = _split_bounds(x, bounds)
+    inside, locs, masks = split_bounds(x, bounds)
     xi = x[inside]
     distinct = np.unique(xi).size
     if distinct == 0:
         raise ValueError("`x` has no values strictly inside `bounds`; there is nothing to fit")
-    pile = _pile_up(x, bounds)
+    pile = pile_up(x, bounds)
     if pile is not None:
         warnings.warn(
             f"{pile}: a pile of tied values is a point mass, which Gaussian components "
@@ -551,9 +551,9 @@ def select_components(
     raw: list[dict[str, np.ndarray]] = []
 
     def add_fit(k: int) -> None:
-        row = _fit_batch(xi[None, :], k, rng=generator, responsibilities=True, **kw)
+        row = fit_batch(xi[None, :], k, rng=generator, responsibilities=True, **kw)
         raw.append({key: v[0] for key, v in row.items()})
-        fits.append(_assemble_fit(x, inside, locs, masks, raw[-1], bounds, row["resp"][0]))
+        fits.append(assemble_fit(x, inside, locs, masks, raw[-1], bounds, row["resp"][0]))
 
     add_fit(1)
     stats: list[float] = []
@@ -575,7 +575,7 @@ def select_components(
         while k < top:
             add_fit(k + 1)
             lrt = 2.0 * (raw[k]["loglik"] - raw[k - 1]["loglik"])
-            p = _bootstrap_lrt(
+            p = bootstrap_lrt(
                 [xi], [raw[k - 1]], np.array([lrt]), k, n_resamples=n_resamples,
                 rng=generator, **kw,
             )[0]

@@ -60,7 +60,6 @@ same grid, so the test's null carries the data's discreteness.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -70,24 +69,27 @@ import pandas as pd
 
 from distscale._lib.results import ConfidenceInterval, delegate_plot, scale_labels
 from distscale._lib.validation import (
+    Real,
+    check_alpha,
+    check_bool,
+    check_bounds,
     check_confidence_level,
+    check_int,
     check_n_resamples,
     check_one_of,
+    check_positive,
     check_rng,
+    check_threshold,
     format_labels,
 )
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.modality.checks import (
-    _check_alpha,
-    _check_bounds,
-    _check_int,
-    _check_positive,
-    _pile_up,
-    _split_bounds,
+    pile_up,
+    split_bounds,
 )
-from distscale.modality.components import _ashman_d, _component_table
-from distscale.modality.lrt import _bootstrap_lrt, _fit_groups
-from distscale.modality.mixture import SD_FLOOR, MixtureFit, _assemble_fit, _frozen
+from distscale.modality.components import ashman_d, component_table
+from distscale.modality.lrt import bootstrap_lrt, fit_groups
+from distscale.modality.mixture import SD_FLOOR, MixtureFit, _frozen, assemble_fit
 from distscale.population import Population, as_population
 
 __all__ = ["ModalityScan", "holm", "modality_scan"]
@@ -286,26 +288,8 @@ class ModalityScan:
         return delegate_plot("modality_scan", self, ax)
 
 
-def _check_threshold(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`success_threshold` must be a number or None; got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"`success_threshold` must be finite; got {value}")
-    return value
 
 
-def _check_separation(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`min_separation` must be a number or None; got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"`min_separation` must be a finite number > 0, or None; got {value}")
-    return value
 
 
 def modality_scan(
@@ -426,22 +410,19 @@ def modality_scan(
     samples = pop.values(metric)
     metric = pop.metric if metric is None else metric
     scales = pop.scales
-    max_k = _check_int("max_components", max_components, 2)
-    alpha = _check_alpha(alpha)
+    max_k = check_int("max_components", max_components, 2)
+    alpha = check_alpha(alpha)
     check_one_of("method", method, ("lrt", "bic", "dip"))
-    min_separation = _check_separation(min_separation)
+    min_separation = Real(0.0, None, none=True)("min_separation", min_separation)
     n_resamples = check_n_resamples(n_resamples, minimum=1)
     confidence_level = check_confidence_level(confidence_level)
     if n_boot_ci is not None:
         n_boot_ci = check_n_resamples(n_boot_ci, minimum=2)
-    success_threshold = _check_threshold(success_threshold)
-    if not isinstance(higher_is_better, (bool, np.bool_)):
-        raise TypeError(
-            f"`higher_is_better` must be True or False; got {type(higher_is_better).__name__}"
-        )
-    n_init = _check_int("n_init", n_init, 1)
-    sd_floor = _check_positive("sd_floor", sd_floor, upper=1.0)
-    bounds = _check_bounds(bounds)
+    success_threshold = check_threshold(success_threshold, "success_threshold", none=True)
+    check_bool("higher_is_better", higher_is_better)
+    n_init = check_int("n_init", n_init, 1)
+    sd_floor = check_positive("sd_floor", sd_floor, upper=1.0)
+    bounds = check_bounds(bounds)
     generator = check_rng(rng)
     from distscale.modality.dip import bimodality_coefficient, dip_test
 
@@ -453,7 +434,7 @@ def modality_scan(
     splits = []
     for i, x in enumerate(samples):
         try:
-            splits.append(_split_bounds(x, bounds, name=f"values at scale {labels[i]}"))
+            splits.append(split_bounds(x, bounds, name=f"values at scale {labels[i]}"))
         except ValueError as exc:
             raise ValueError(f"{exc} (column {metric!r})") from None
     inside_vals = [x[s[0]] for x, s in zip(samples, splits, strict=True)]
@@ -504,13 +485,13 @@ def modality_scan(
         fits[k] = [None] * n_scales
         if not members:
             continue
-        rows = _fit_groups(
+        rows = fit_groups(
             [inside_vals[i] for i in members], k, rng=generator, responsibilities=True, **kw
         )
         for i, row in zip(members, rows, strict=True):
             inside, locs, masks = splits[i]
             raw[k][i] = row
-            fits[k][i] = _assemble_fit(
+            fits[k][i] = assemble_fit(
                 samples[i], inside, locs, masks, row, bounds, row["resp"]
             )
     bic = np.full((n_scales, max_k), np.nan)
@@ -521,7 +502,7 @@ def modality_scan(
 
     testable = (n_cont >= _MIN_TEST_VALUES) & (distinct >= 2)
     collapsed = np.array([f is not None and f.degenerate for f in fits[2]])
-    piles = [_pile_up(x, bounds) for x in samples]
+    piles = [pile_up(x, bounds) for x in samples]
     piled = np.array([p is not None for p in piles])
     degenerate = ~testable | collapsed | piled
     if piled.any():
@@ -567,7 +548,7 @@ def modality_scan(
             if going.size == 0:
                 break
             obs = np.array([2.0 * (raw[k + 1][i]["loglik"] - raw[k][i]["loglik"]) for i in going])
-            pv = _bootstrap_lrt(
+            pv = bootstrap_lrt(
                 [inside_vals[i] for i in going], [raw[k][i] for i in going], obs, k,
                 n_resamples=n_resamples, rng=generator, progress=progress, **kw,
             )
@@ -606,7 +587,7 @@ def modality_scan(
     # ------------------------------------------- separation (Ashman's D)
     two = fits[2]
     separation = np.array(
-        [np.nan if f is None else float(_ashman_d(f.means, f.sds)) for f in two]
+        [np.nan if f is None else float(ashman_d(f.means, f.sds)) for f in two]
     )
     separating = min_separation is not None and method != "dip"
     deciding = rejected & separating & np.array([f is not None for f in two])
@@ -624,7 +605,7 @@ def modality_scan(
     # ------------------------------------------------- components with CIs
     chosen[n_cont == 0] = 0  # every value at a bound: point masses only
     chosen_fits = tuple(fits[int(chosen[i])][i] if chosen[i] else None for i in range(n_scales))
-    components, sep_low, sep_high = _component_table(
+    components, sep_low, sep_high = component_table(
         samples, scales, splits, chosen_fits, bounds, kw, n_boot_ci=n_boot_ci,
         confidence_level=confidence_level, rng=generator, progress=progress,
         separation=[two[i] if want[i] else None for i in range(n_scales)],

@@ -31,8 +31,8 @@ PALETTE = {
     "success_line": "#56B4E9",
     "reference": "#777777",
 }
-_CYCLE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
-_LABELS = {
+CYCLE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+LABELS = {
     "mode": "mode",
     "mean": "mean",
     "median": "median",
@@ -47,7 +47,7 @@ def _color(key: object, i: int = 0) -> str:
     """The palette colour of ``key``, else the ``i``-th colour of the cycle."""
     if isinstance(key, str) and key in PALETTE:
         return PALETTE[key]
-    return _CYCLE[i % len(_CYCLE)]
+    return CYCLE[i % len(CYCLE)]
 
 
 def _axes(ax: object, figsize: tuple[float, float] = (6.4, 4.4)) -> Axes:
@@ -94,7 +94,7 @@ def _panels(
     return axes[0].get_figure(), axes
 
 
-def _log_x(scales: np.ndarray, logx: bool | None) -> bool:
+def log_x(scales: np.ndarray, logx: bool | None) -> bool:
     """Whether the scale axis is logarithmic (see the module notes)."""
     s = np.unique(np.asarray(scales, dtype=float))
     if logx is not None:
@@ -111,7 +111,7 @@ def _log_x(scales: np.ndarray, logx: bool | None) -> bool:
     return bool(d_log.std() / d_log.mean() < d_lin.std() / d_lin.mean())
 
 
-def _fmt_scale(value: float, digits: int | None = None) -> str:
+def fmt_scale(value: float, digits: int | None = None) -> str:
     """A scale for a label: ``14.1M`` from 10,000 up, else ``:g`` (``digits`` significant)."""
     a = abs(value)
     if a >= 1e4:
@@ -121,13 +121,13 @@ def _fmt_scale(value: float, digits: int | None = None) -> str:
     return f"{value:g}" if digits is None else f"{value:.{digits}g}"
 
 
-def _fmt_p(p: float) -> str:
+def fmt_p(p: float) -> str:
     if not np.isfinite(p):
         return "p = n/a"
     return f"p = {p:.2g}" if p >= 1e-4 else "p < 1e-4"
 
 
-def _scale_axis(ax: Axes, scales: np.ndarray, label: object, log: bool) -> None:
+def scale_axis(ax: Axes, scales: np.ndarray, label: object, log: bool) -> None:
     """Label the scale (x) axis, make it logarithmic if asked, tick a few scales."""
     if log:
         ax.set_xscale("log")
@@ -135,11 +135,11 @@ def _scale_axis(ax: Axes, scales: np.ndarray, label: object, log: bool) -> None:
     s = np.unique(np.asarray(scales, dtype=float))
     spread = s.size < 2 or np.diff(s).min() >= np.ptp(s) / 15
     if 0 < s.size <= 12 and (log or spread):
-        ax.set_xticks(s, [_fmt_scale(v) for v in s])
+        ax.set_xticks(s, [fmt_scale(v) for v in s])
         ax.xaxis.set_minor_locator(NullLocator())
 
 
-def _categorical_axis(ax: Axes, labels: Sequence[str], label: str, axis: str = "x") -> None:
+def categorical_axis(ax: Axes, labels: Sequence[str], label: str, axis: str = "x") -> None:
     """Ticks at 0, 1, ... labelled ``labels`` (scales drawn side by side)."""
     pos = np.arange(len(labels))
     if axis == "x":
@@ -172,7 +172,7 @@ def _points(ax: Axes, x, est, low, high, color: str, label: str, **kw) -> None:
                   lw=2, alpha=0.5)
 
 
-def _on_grid(grid, x, *columns) -> tuple[np.ndarray, ...]:
+def on_grid(grid, x, *columns) -> tuple[np.ndarray, ...]:
     """``columns`` (given at the scales ``x``) placed on every scale of ``grid``, NaN
     where a scale of ``grid`` is not in ``x``: matplotlib breaks a line at NaN, so a
     quantity that does not exist at a scale is not drawn as if it did."""
@@ -197,11 +197,11 @@ def _lone(y) -> np.ndarray:
     return ok & ~before & ~after
 
 
-def _hline(ax: Axes, y: float, label: str | None, **kw) -> None:
+def hline(ax: Axes, y: float, label: str | None, **kw) -> None:
     ax.axhline(y, label=label, **{"color": PALETTE["reference"], "lw": 1, "ls": ":", **kw})
 
 
-def _vline(ax: Axes, x: float, label: str | None, **kw) -> None:
+def vline(ax: Axes, x: float, label: str | None, **kw) -> None:
     ax.axvline(x, label=label, **{"color": PALETTE["marker"], "lw": 1.5, "ls": "--", **kw})
 
 
@@ -252,11 +252,8 @@ class _LegendStrip:
         return strip.transformed(self.ax.get_figure(root=False).transSubfigure.inverted())
 
 
-def _rule(higher_is_better: bool) -> str:
-    return ">" if higher_is_better else "<"
 
-
-def _check_type(result: object, names: str | tuple[str, ...], function: str) -> None:
+def check_type(result: object, names: str | tuple[str, ...], function: str) -> None:
     """TypeError unless ``result`` is one of the named result classes."""
     names = (names,) if isinstance(names, str) else names
     if type(result).__name__ not in names:

@@ -9,22 +9,22 @@ from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
+from distscale._lib.success_rule import rule_symbol
 from distscale._lib.validation import check_one_of
 from distscale.plot._style import (
-    _LABELS,
+    LABELS,
     PALETTE,
     _axes,
-    _check_type,
     _color,
     _curve,
-    _fmt_scale,
-    _hline,
     _legend,
-    _log_x,
     _lone,
-    _rule,
-    _scale_axis,
-    _vline,
+    check_type,
+    fmt_scale,
+    hline,
+    log_x,
+    scale_axis,
+    vline,
 )
 from distscale.population import Population
 
@@ -78,7 +78,7 @@ def summary_curves(
     (5, 1)
     >>> plt.close("all")
     """
-    _check_type(result, "SummaryCurves", "summary_curves")
+    check_type(result, "SummaryCurves", "summary_curves")
     if statistics is None:
         statistics = ("mode", "mean", "p_success", "mean_success", "mean_failure")
     statistics = tuple(statistics)
@@ -93,11 +93,11 @@ def summary_curves(
     for s in statistics:
         target = right if (s == "p_success" and right is not None) else ax
         ci = result.interval(s)
-        _curve(target, x, result.estimate(s), ci.low, ci.high, _color(s), _LABELS[s],
+        _curve(target, x, result.estimate(s), ci.low, ci.high, _color(s), LABELS[s],
                ls="--" if target is right else "-")
-    rule = f"{_rule(result.higher_is_better)} {result.threshold:g}"
+    rule = f"{rule_symbol(result.higher_is_better)} {result.threshold:g}"
     if in_units:
-        _hline(ax, result.threshold, f"success threshold ({rule})")
+        hline(ax, result.threshold, f"success threshold ({rule})")
         ax.set_ylabel(str(result.metric))
     else:
         ax.set_ylabel(f"P(success: {result.metric} {rule})")
@@ -112,7 +112,7 @@ def summary_curves(
         more = right.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
         ax.right_ax = right
-    _scale_axis(ax, x, result.scale_name, _log_x(x, logx))
+    scale_axis(ax, x, result.scale_name, log_x(x, logx))
     _legend(ax, handles=handles, labels=labels, above=True, ncol=3)
     ax.set_title(
         f"Summary curves of {result.metric} ({result.confidence_level:.0%} bootstrap CIs)"
@@ -126,7 +126,7 @@ def _scale_grid(scales: np.ndarray, log: bool, n: int = 120) -> np.ndarray:
     return np.geomspace(lo, hi, n) if log and lo > 0 else np.linspace(lo, hi, n)
 
 
-def _draw_success(ax: Axes, result: object, log: bool, *, marks: bool = True) -> np.ndarray:
+def draw_success(ax: Axes, result: object, log: bool, *, marks: bool = True) -> np.ndarray:
     """Observed fractions (labelled k/n), the fitted curve and its band, x50 marks."""
     grid = _scale_grid(result.scales, log)
     pred = result.predict(grid)
@@ -139,21 +139,21 @@ def _draw_success(ax: Axes, result: object, log: bool, *, marks: bool = True) ->
         ax.annotate(f"{int(k)}/{int(m)}", (s, f), xytext=(0, 7), textcoords="offset points",
                     ha="center", fontsize="x-small")
     if marks:
-        _hline(ax, 0.5, None, lw=0.8)
+        hline(ax, 0.5, None, lw=0.8)
         for j, (c, ci) in enumerate(zip(result.crossings, result.crossing_cis, strict=True)):
             name = "x50" if j == 0 else "crossing"
             if ci.low == -np.inf or (ci.low <= 0 and result.x == "log"):
                 lo = "-∞" if result.x == "linear" else "0"  # unbounded below
             else:
-                lo = _fmt_scale(ci.low, 3)
-            hi = "∞" if not np.isfinite(ci.high) else _fmt_scale(ci.high, 3)
-            _vline(ax, c, f"{name} = {_fmt_scale(c, 3)} [{lo}, {hi}]")
+                lo = fmt_scale(ci.low, 3)
+            hi = "∞" if not np.isfinite(ci.high) else fmt_scale(ci.high, 3)
+            vline(ax, c, f"{name} = {fmt_scale(c, 3)} [{lo}, {hi}]")
             left = max(ci.low, grid[0]) if np.isfinite(ci.low) else grid[0]
             right = min(ci.high, grid[-1]) if np.isfinite(ci.high) else grid[-1]
             ax.axvspan(left, right, color=PALETTE["marker"], alpha=0.12, lw=0)
     ax.set_ylim(-0.04, 1.1)
-    ax.set_ylabel(f"P({result.metric} {_rule(result.higher_is_better)} {result.threshold:g})")
-    _scale_axis(ax, result.scales, result.scale_name, log)
+    ax.set_ylabel(f"P({result.metric} {rule_symbol(result.higher_is_better)} {result.threshold:g})")
+    scale_axis(ax, result.scales, result.scale_name, log)
     return grid
 
 
@@ -192,10 +192,10 @@ def success_curve(result: object, ax: Axes | None = None, *, logx: bool | None =
     ['1/5', '2/5', '4/5', '5/5']
     >>> plt.close("all")
     """
-    _check_type(result, "SuccessCurve", "success_curve")
+    check_type(result, "SuccessCurve", "success_curve")
     ax = _axes(ax)
-    log = result.x == "log" if logx is None else _log_x(result.scales, logx)
-    _draw_success(ax, result, log)
+    log = result.x == "log" if logx is None else log_x(result.scales, logx)
+    draw_success(ax, result, log)
     if not result.crossings:
         ax.text(0.02, 0.97, "the fit does not cross 0.5 within the observed scales",
                 transform=ax.transAxes, va="top", fontsize="small")
@@ -249,7 +249,7 @@ def seed_trajectories(
     2
     >>> plt.close("all")
     """
-    _check_type(result, "PerSeedEmergence", "seed_trajectories")
+    check_type(result, "PerSeedEmergence", "seed_trajectories")
     if population is None:
         raise TypeError(
             "seed_trajectories needs `population=`: a PerSeedEmergence keeps each seed's "
@@ -302,7 +302,7 @@ def seed_trajectories(
     extend = {(False, False): "neither", (True, False): "min", (False, True): "max",
               (True, True): "both"}[(bool(np.any(b == -np.inf)), bool(np.any(b == np.inf)))]
     ax.get_figure().colorbar(lines, ax=ax, label="breakthroughness", extend=extend)
-    _scale_axis(ax, scales, result.scale_name, _log_x(scales, logx))
+    scale_axis(ax, scales, result.scale_name, log_x(scales, logx))
     ax.set_ylabel(str(result.metric))
     ax.set_title(f"{len(result.seeds)} seed curves of {result.metric}")
     return ax

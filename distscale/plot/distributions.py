@@ -10,16 +10,16 @@ from matplotlib.axes import Axes
 
 from distscale._lib.validation import check_one_of
 from distscale.plot._style import (
-    _CYCLE,
+    CYCLE,
     PALETTE,
     _axes,
-    _categorical_axis,
-    _check_type,
-    _fmt_scale,
-    _hline,
     _legend,
     _points,
-    _vline,
+    categorical_axis,
+    check_type,
+    fmt_scale,
+    hline,
+    vline,
 )
 from distscale.population import Population
 
@@ -84,7 +84,7 @@ def seed_distributions(
     scales, n = population.scales, population.n_seeds()
     ax = _axes(ax)
     shades = [mcolors.to_hex(c) for c in _scale_shades(len(scales))]
-    ticks = [f"{_fmt_scale(s)} (n={k})" for s, k in zip(scales, n, strict=True)]
+    ticks = [f"{fmt_scale(s)} (n={k})" for s, k in zip(scales, n, strict=True)]
     if kind == "ridgeline":
         edges = np.histogram_bin_edges(np.concatenate(values), bins=bins)
         for i, v in enumerate(values):
@@ -96,11 +96,11 @@ def seed_distributions(
         rug_y = np.concatenate([np.full(v.size, i - 0.06) for i, v in enumerate(values)])
         ax.scatter(rug_x, rug_y, marker="|", s=40, lw=1, color="k", alpha=0.6,
                    label="seeds")
-        _categorical_axis(ax, ticks, str(population.scale), axis="y")
+        categorical_axis(ax, ticks, str(population.scale), axis="y")
         ax.set_ylim(-0.3, len(scales) - 0.1)
         ax.set_xlabel(str(metric))
         if threshold is not None:
-            _vline(ax, threshold, f"threshold {threshold:g}")
+            vline(ax, threshold, f"threshold {threshold:g}")
     else:
         spread = [i for i, v in enumerate(values) if v.size >= 2 and np.ptp(v) > 0]
         if spread:
@@ -114,10 +114,10 @@ def seed_distributions(
         xs = np.concatenate([i + jitter.uniform(-0.12, 0.12, v.size) for i, v in enumerate(values)])
         ax.scatter(xs, np.concatenate(values), s=14, color="k", alpha=0.6, lw=0, zorder=3,
                    label="seeds")
-        _categorical_axis(ax, [t.replace(" (", "\n(") for t in ticks], str(population.scale))
+        categorical_axis(ax, [t.replace(" (", "\n(") for t in ticks], str(population.scale))
         ax.set_ylabel(str(metric))
         if threshold is not None:
-            _hline(ax, threshold, f"threshold {threshold:g}", color=PALETTE["marker"], ls="--")
+            hline(ax, threshold, f"threshold {threshold:g}", color=PALETTE["marker"], ls="--")
     ax.set_title(f"{metric} over seeds at each {population.scale}")
     _legend(ax, above=True, ncol=2)
     return ax
@@ -164,7 +164,7 @@ def distribution_shift(
     ['1→2', '2→4']
     >>> plt.close("all")
     """
-    _check_type(result, "DistributionShift", "distribution_shift")
+    check_type(result, "DistributionShift", "distribution_shift")
     orders = result.p if p is None else (p,)
     for order in orders:
         check_one_of("p", order, result.p)
@@ -174,10 +174,10 @@ def distribution_shift(
         col = result.p.index(order)
         off = (j - (len(orders) - 1) / 2) * 0.1
         _points(ax, pos + off, result.estimates[:, col], result.ci_low[:, col],
-                result.ci_high[:, col], _CYCLE[j], f"W{order:g}")
-    steps = [f"{_fmt_scale(a)}→{_fmt_scale(b)}" for a, b in zip(result.scale_from,
+                result.ci_high[:, col], CYCLE[j], f"W{order:g}")
+    steps = [f"{fmt_scale(a)}→{fmt_scale(b)}" for a, b in zip(result.scale_from,
                                                                     result.scale_to, strict=True)]
-    _categorical_axis(ax, steps, "scale step")
+    categorical_axis(ax, steps, "scale step")
     ax.set_ylabel(f"Wasserstein distance ({result.metric})")
     ax.set_ylim(bottom=0)
     ax.set_title(

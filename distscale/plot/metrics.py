@@ -8,15 +8,15 @@ from matplotlib.figure import FigureBase
 
 from distscale.plot._style import (
     PALETTE,
-    _check_type,
     _curve,
-    _fmt_scale,
     _legend,
-    _log_x,
-    _on_grid,
     _panels,
-    _scale_axis,
-    _vline,
+    check_type,
+    fmt_scale,
+    log_x,
+    on_grid,
+    scale_axis,
+    vline,
 )
 
 __all__ = ["metric_comparison"]
@@ -71,25 +71,25 @@ def metric_comparison(
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
 
-    _check_type(result, "MetricComparison", "metric_comparison")
+    check_type(result, "MetricComparison", "metric_comparison")
     metrics = tuple(result.metrics)
     k = len(metrics)
     fig, axes = _panels(ax, 2 * k, ncols=k, figsize=(4.4 * k + 0.6, 7.6))
     frame = result.to_frame()
     runs = frame[frame["source"] == "runs"]
-    log = _log_x(result.scales, logx)
+    log = log_x(result.scales, logx)
     for j, m in enumerate(metrics):
         top, bottom = axes[j], axes[k + j]
         rows = runs[runs["metric"] == m]
         mean = rows[rows["quantity"] == "mean"].sort_values("scale", kind="stable")
         # on every scale, NaN (a break in the line) where the metric has no value
-        _curve(top, *_on_grid(result.scales, mean["scale"], mean["estimate"], mean["ci_low"],
+        _curve(top, *on_grid(result.scales, mean["scale"], mean["estimate"], mean["ci_low"],
                               mean["ci_high"]), PALETTE["mean"],
                f"mean ({result.confidence_level:.0%} {result.bootstrap} bootstrap)")
         verdict = result.verdicts[m]
         if verdict.capacity_threshold is not None:
-            _vline(top, verdict.capacity_threshold,
-                   f"capacity threshold ({_fmt_scale(verdict.capacity_threshold)})")
+            vline(top, verdict.capacity_threshold,
+                   f"capacity threshold ({fmt_scale(verdict.capacity_threshold)})")
         jump = {True: "jump", False: "no jump", None: "jump n/a"}[verdict.jump]
         bim = {True: "bimodal", False: "not bimodal", None: "bimodality n/a"}[verdict.bimodal]
         top.set_title(f"{m} ({result.kinds[m]})\n{jump}, {bim}", fontsize="medium")
@@ -102,7 +102,7 @@ def metric_comparison(
                                  taus.min() + 1)
         for tau in taus:
             part = reach[reach["tau"] == tau].sort_values("scale", kind="stable")
-            bottom.plot(*_on_grid(result.scales, part["scale"], part["estimate"]), marker="o",
+            bottom.plot(*on_grid(result.scales, part["scale"], part["estimate"]), marker="o",
                         ms=3, lw=1.2, color=colormaps[cmap](norm(tau)), label=f"τ = {tau:.3g}")
         rule = "≥" if result.higher_is_better[m] else "≤"
         bottom.set_ylabel(f"P(run {m} {rule} τ)")
@@ -111,7 +111,7 @@ def metric_comparison(
                      location="bottom", aspect=40, shrink=0.9)
         scale_name = result.populations[m].scale
         for panel in (top, bottom):
-            _scale_axis(panel, result.scales, scale_name, log)
+            scale_axis(panel, result.scales, scale_name, log)
         top.set_xlabel("")
     fig.suptitle(f"{k} metrics of the same runs across {scale_name}")
     return fig

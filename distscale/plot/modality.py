@@ -6,17 +6,17 @@ from matplotlib.figure import FigureBase
 
 from distscale.plot._style import (
     PALETTE,
-    _check_type,
     _color,
-    _fmt_scale,
-    _hline,
     _legend,
-    _log_x,
-    _on_grid,
     _panels,
     _points,
-    _scale_axis,
-    _vline,
+    check_type,
+    fmt_scale,
+    hline,
+    log_x,
+    on_grid,
+    scale_axis,
+    vline,
 )
 
 __all__ = ["modality_scan"]
@@ -72,7 +72,7 @@ def modality_scan(
     3
     >>> plt.close("all")
     """
-    _check_type(result, "ModalityScan", "modality_scan")
+    check_type(result, "ModalityScan", "modality_scan")
     fig, (a_w, a_m, a_p) = _panels(ax, 3, sharex=True, figsize=(8.0, 7.5))
     comp = result.components
     labels = sorted(_unique(comp["component"]), key=_component_order)
@@ -82,7 +82,7 @@ def modality_scan(
         for panel, parameter in ((a_w, "weight"), (a_m, "mean")):
             part = rows[rows["parameter"] == parameter]
             if len(part):  # NaN (a break in the line) where the component is absent
-                x, est, low, high = _on_grid(result.scales, part["scale"], part["estimate"],
+                x, est, low, high = on_grid(result.scales, part["scale"], part["estimate"],
                                              part["ci_low"], part["ci_high"])
                 _points(panel, x, est, low, high, color, label)
     a_w.set_ylabel("component weight")
@@ -97,22 +97,22 @@ def modality_scan(
     elif result.adjusted_pvalue is not None:
         a_p.plot(x, result.adjusted_pvalue, marker="s", ms=4, ls="--", color=PALETTE["fit"],
                  label="Holm-adjusted dip p-value")
-    _hline(a_p, result.alpha, f"alpha = {result.alpha:g}")
+    hline(a_p, result.alpha, f"alpha = {result.alpha:g}")
     a_p.set_yscale("log")
     a_p.set_ylabel("p-value")
-    log = _log_x(x, logx)
+    log = log_x(x, logx)
     for panel in (a_w, a_m, a_p):
         first = panel is a_w
         if result.capacity_threshold is not None:
-            _vline(panel, result.capacity_threshold,
-                   f"capacity threshold\n(scale {_fmt_scale(result.capacity_threshold)})"
+            vline(panel, result.capacity_threshold,
+                   f"capacity threshold\n(scale {fmt_scale(result.capacity_threshold)})"
                    if first else None)
         if result.success_scale is not None:
-            _vline(panel, result.success_scale,
-                   f"P(success) > 0.5\nfrom scale {_fmt_scale(result.success_scale)}"
+            vline(panel, result.success_scale,
+                   f"P(success) > 0.5\nfrom scale {fmt_scale(result.success_scale)}"
                    if first else None,
                    color=PALETTE["success_line"], ls=":")
-        _scale_axis(panel, x, result.scale_name, log)
+        scale_axis(panel, x, result.scale_name, log)
         if panel is not a_p:
             panel.set_xlabel("")
     _legend(a_w, outside=True)

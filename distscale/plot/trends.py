@@ -8,23 +8,23 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
 
+from distscale._lib.success_rule import rule_symbol
 from distscale.plot._style import (
     PALETTE,
     _axes,
-    _check_type,
     _color,
-    _fmt_p,
-    _fmt_scale,
     _legend,
-    _log_x,
     _lone,
-    _on_grid,
     _panels,
-    _rule,
-    _scale_axis,
-    _vline,
+    check_type,
+    fmt_p,
+    fmt_scale,
+    log_x,
+    on_grid,
+    scale_axis,
+    vline,
 )
-from distscale.plot.curves import _draw_success
+from distscale.plot.curves import draw_success
 
 __all__ = ["inverse_scaling", "trend"]
 
@@ -41,7 +41,7 @@ def _draw_trend(ax: Axes, result: object, log: bool) -> None:
     if subset == "all":
         what = f"mean {metric}"
     elif result.threshold is not None and not posterior:
-        rule = _rule(result.higher_is_better)
+        rule = rule_symbol(result.higher_is_better)
         rule = rule if subset == "success" else {">": "≤", "<": "≥"}[rule]
         what = f"mean {metric} | {metric} {rule} {result.threshold:g}"
     else:
@@ -61,7 +61,7 @@ def _draw_trend(ax: Axes, result: object, log: bool) -> None:
         fits.append((result.null_means, {"lw": 1.2, "ls": "--", "color": PALETTE["alt_fit"]},
                      "monotone null (close levels merged)"))
     for values, style, label in fits:
-        y = _on_grid(grid, x, values)[1]
+        y = on_grid(grid, x, values)[1]
         ax.plot(grid, y, label=label, **style)
         alone = _lone(y)  # a fitted level between two gaps: a short dash of its own
         if alone.any():
@@ -76,7 +76,7 @@ def _draw_trend(ax: Axes, result: object, log: bool) -> None:
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.08 * (hi - lo))  # room for the n= labels of the top points
     ax.set_ylabel(what)
-    _scale_axis(ax, x, "scale", log)
+    scale_axis(ax, x, "scale", log)
 
 
 def trend(result: object, ax: Axes | None = None, *, logx: bool | None = None) -> Axes:
@@ -111,9 +111,9 @@ def trend(result: object, ax: Axes | None = None, *, logx: bool | None = None) -
     'Jonckheere trend test (increasing): p = 0.0048'
     >>> plt.close("all")
     """
-    _check_type(result, ("TrendTestResult", "MonotonicityTestResult"), "trend")
+    check_type(result, ("TrendTestResult", "MonotonicityTestResult"), "trend")
     ax = _axes(ax)
-    _draw_trend(ax, result, _log_x(result.scales, logx))
+    _draw_trend(ax, result, log_x(result.scales, logx))
     # one column for a monotonicity test: its long label would make two wider than a panel
     _legend(ax, above=True, ncol=1 if hasattr(result, "null_means") else 2)
     ax.set_title(_trend_title(result))
@@ -122,10 +122,10 @@ def trend(result: object, ax: Axes | None = None, *, logx: bool | None = None) -
 
 def _trend_title(result: object) -> str:
     if type(result).__name__ == "MonotonicityTestResult":
-        return f"Monotonicity test (null: {result.direction} mean): {_fmt_p(result.pvalue)}"
+        return f"Monotonicity test (null: {result.direction} mean): {fmt_p(result.pvalue)}"
     return (
         f"{_TREND_NAMES.get(result.method, result.method)} trend test ({result.alternative}): "
-        f"{_fmt_p(result.pvalue)}"
+        f"{fmt_p(result.pvalue)}"
     )
 
 
@@ -166,19 +166,19 @@ def inverse_scaling(result: object, ax: object = None, *, logx: bool | None = No
     2
     >>> plt.close("all")
     """
-    _check_type(result, "InverseScalingResult", "inverse_scaling")
+    check_type(result, "InverseScalingResult", "inverse_scaling")
     fig, (left, right) = _panels(ax, 2, ncols=2, figsize=(11.5, 4.8))
     curve = result.success_curve
-    log = curve.x == "log" if logx is None else _log_x(curve.scales, logx)
-    grid = _draw_success(left, curve, log, marks=False)
+    log = curve.x == "log" if logx is None else log_x(curve.scales, logx)
+    grid = draw_success(left, curve, log, marks=False)
     left.lines[0].set_label(f"logistic fit (AIC {result.aic_logistic:.1f})")
     if result.quadratic_curve is not None:
         quad = result.quadratic_curve.predict(grid)
         left.plot(grid, quad["p_success"], ls="--", lw=1.5, color=PALETTE["alt_fit"],
                   label=f"quadratic fit (AIC {result.aic_quadratic:.1f})")
     if np.isfinite(result.vertex_scale):
-        _vline(left, result.vertex_scale, f"vertex {_fmt_scale(result.vertex_scale, 3)}", ls=":")
-    left.set_title(f"P(success) {result.shape} ({_fmt_p(result.p_success_pvalue)})",
+        vline(left, result.vertex_scale, f"vertex {fmt_scale(result.vertex_scale, 3)}", ls=":")
+    left.set_title(f"P(success) {result.shape} ({fmt_p(result.p_success_pvalue)})",
                    fontsize="medium")
     _legend(left, above=True, ncol=2)
     if result.success_trend is not None:

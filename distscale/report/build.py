@@ -31,12 +31,18 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from distscale._lib.validation import check_confidence_level, check_n_resamples, check_rng
+from distscale._lib.validation import (
+    check_alpha,
+    check_bool,
+    check_bounds,
+    check_confidence_level,
+    check_n_resamples,
+    check_rng,
+    check_threshold,
+)
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.describe.decomposition import decompose_mean
-from distscale.describe.summary import _check_threshold
 from distscale.population import Population, as_population
-from distscale.success.subsets import _check_bool
 
 __all__ = ["Report", "make_report"]
 
@@ -84,21 +90,6 @@ class Report:
         )
 
 
-def _check_bounds(bounds: object) -> tuple[float, float] | None:
-    if bounds is None:
-        return None
-    try:
-        lo, hi = bounds  # type: ignore[misc]
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"`bounds` must be a pair (lo, hi) of numbers or None; got {bounds!r}"
-        ) from None
-    for name, v in (("lower", lo), ("upper", hi)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-            raise ValueError(f"`bounds` {name} limit must be a finite number; got {v!r}")
-    if not lo < hi:
-        raise ValueError(f"`bounds` must have lo < hi; got ({lo:g}, {hi:g})")
-    return float(lo), float(hi)
 
 
 def _resolve_population(
@@ -257,14 +248,13 @@ def make_report(
     report.html ['distribution_shift.png', 'distribution_shift.svg']
     """
     start = time.perf_counter()
-    threshold = _check_threshold(threshold)
-    bounds = _check_bounds(bounds)
-    higher_is_better = _check_bool("higher_is_better", higher_is_better)
-    progress = _check_bool("progress", progress)
+    threshold = check_threshold(threshold)
+    bounds = check_bounds(bounds)
+    higher_is_better = check_bool("higher_is_better", higher_is_better)
+    progress = check_bool("progress", progress)
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ValueError(f"`alpha` must be a number strictly between 0 and 1; got {alpha!r}")
+    alpha = check_alpha(alpha)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"`title` must be a string or None; got {type(title).__name__}")
     if source is not None and not isinstance(source, str):

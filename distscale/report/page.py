@@ -19,9 +19,9 @@ import pandas as pd
 from distscale.report.figures import PNG_DPI, FigureFile
 from distscale.report.text import (
     Context,
-    _min_sep,
     fmt,
     fmt_scale,
+    min_sep,
     pct,
     seed_sentence,
     shift_sentence,
@@ -196,9 +196,9 @@ def _sec_modality(ctx: Context) -> str:
            if ctx.bounds else "")
         + f". A scale is bimodal when the likelihood-ratio test of two against one component, "
         f"Holm-adjusted over the scales, has p ≤ {ctx.alpha:g}"
-        + ("" if _min_sep(scan) is None else
+        + ("" if min_sep(scan) is None else
            " and the two components are well separated (<code>separation</code>: Ashman's D, "
-           f"at least {_min_sep(scan)} at its estimate and at the lower end of its interval; "
+           f"at least {min_sep(scan)} at its estimate and at the lower end of its interval; "
            "one skewed mode also fails a one-Gaussian fit)")
         + "; the capacity threshold is the smallest such scale.</p>"
     )  # fmt: skip

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from distscale._lib.success_rule import rule_text
 from distscale.population import Population
 
 
@@ -41,7 +42,7 @@ class Context:
 
     @property
     def rule(self) -> str:
-        return f"{self.metric} {'>' if self.higher_is_better else '<'} {self.threshold:g}"
+        return rule_text(self.threshold, self.higher_is_better, subject=self.metric)
 
 # ================================================================================ numbers
 def fmt(v: float, digits: int = 3) -> str:
@@ -79,7 +80,7 @@ def pct(v: float) -> str:
     return "n/a" if not math.isfinite(float(v)) else f"{100 * float(v):.0f}%"
 
 # ============================================================================== sentences
-def _min_sep(scan: object) -> str | None:
+def min_sep(scan: object) -> str | None:
     """The scan's ``min_separation`` as text (``"2"``), None when the criterion is off."""
     m = getattr(scan, "min_separation", None)
     return None if m is None else f"{m:g}"
@@ -94,8 +95,8 @@ def _capacity_sentence(ctx: Context) -> str | None:
         text = (
             f"Capacity threshold: no scale is detected as bimodal (mixture likelihood-ratio "
             f"tests, Holm-adjusted over the scales at α = {ctx.alpha:g}"
-            + ("" if _min_sep(scan) is None else
-               f", and two components separated by Ashman's D ≥ {_min_sep(scan)}")
+            + ("" if min_sep(scan) is None else
+               f", and two components separated by Ashman's D ≥ {min_sep(scan)}")
             + ")"
         )
         if scan.adjusted_pvalue is not None:

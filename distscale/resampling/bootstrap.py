@@ -93,7 +93,7 @@ def chunks(
     for start in starts:
         yield start, min(chunk_size, n_resamples - start)
 
-def _as_2d(result: object, batch: int, k: int | None = None) -> np.ndarray:
+def as_2d(result: object, batch: int, k: int | None = None) -> np.ndarray:
     try:
         out = np.asarray(result, dtype=float)
     except (TypeError, ValueError):
@@ -155,7 +155,7 @@ def _jackknife_acceleration(
             args = [
                 loo if i == j else np.broadcast_to(y, (rows, y.size)) for i, y in enumerate(samples)
             ]
-            theta[a : a + rows] = _as_2d(statistic(*args), rows, k)
+            theta[a : a + rows] = as_2d(statistic(*args), rows, k)
         finite = np.isfinite(theta)
         # Mean over the finite leave-one-out values; a column with none (a
         # statistic undefined in every jackknife sample) contributes nothing
@@ -259,14 +259,14 @@ def bootstrap(
     if not callable(statistic):
         raise TypeError("`statistic` must be callable")
 
-    estimate = _as_2d(statistic(*(x[None, :] for x in strata)), 1)[0]
+    estimate = as_2d(statistic(*(x[None, :] for x in strata)), 1)[0]
     k = estimate.size
     total_n = sum(x.size for x in strata)
     dist = np.empty((n_resamples, k))
     for start, m in chunks(n_resamples, chunk_size, total_n, progress=progress,
                            desc="bootstrap"):
         resampled = [x[generator.integers(0, x.size, size=(m, x.size))] for x in strata]
-        dist[start : start + m] = _as_2d(statistic(*resampled), m, k)
+        dist[start : start + m] = as_2d(statistic(*resampled), m, k)
 
     finite = np.isfinite(dist)
     n_valid = finite.sum(axis=0)

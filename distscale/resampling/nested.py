@@ -36,12 +36,13 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.validation import (
+    check_bool,
     check_confidence_level,
     check_n_resamples,
     check_one_of,
     check_rng,
 )
-from distscale.resampling.bootstrap import BootstrapResult, _as_2d, chunks
+from distscale.resampling.bootstrap import BootstrapResult, as_2d, chunks
 
 __all__ = ["NestedBootstrapResult", "nested_bootstrap"]
 
@@ -286,10 +287,7 @@ def nested_bootstrap(
     """
     strata = _check_scores(scores)
     check_one_of("level", level, LEVELS)
-    if not isinstance(paired_examples, (bool, np.bool_)):
-        raise TypeError(
-            f"`paired_examples` must be True or False; got {type(paired_examples).__name__}"
-        )
+    check_bool("paired_examples", paired_examples)
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
     generator = check_rng(rng)
@@ -306,7 +304,7 @@ def nested_bootstrap(
         )
 
     run_means = [x.mean(axis=1) for x in strata]
-    estimate = _as_2d(statistic(*(m[None, :] for m in run_means)), 1)[0]
+    estimate = as_2d(statistic(*(m[None, :] for m in run_means)), 1)[0]
     k = estimate.size
 
     # Which strata need an example draw: one example means a trivial draw.
@@ -339,7 +337,7 @@ def nested_bootstrap(
             )
             per_seed = (x @ counts.T) / x.shape[1]  # (seeds, m): every seed on each draw
             run_values.append(per_seed[seed_idx, rows[:, None]])
-        dist[start : start + m] = _as_2d(statistic(*run_values), m, k)
+        dist[start : start + m] = as_2d(statistic(*run_values), m, k)
 
     low, high, se, n_valid, degenerate = _percentiles(dist, 1.0 - confidence_level)
     return NestedBootstrapResult(

@@ -29,27 +29,28 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from distscale._lib.results import ConfidenceInterval, delegate_plot, frozen, scale_labels
+from distscale._lib.success_rule import rule_text, success_mask
 from distscale._lib.validation import (
+    check_bool,
     check_confidence_level,
     check_finite_array,
     check_n_resamples,
     check_one_of,
     check_rng,
+    check_threshold,
     format_labels,
 )
 from distscale._lib.warnings import DegenerateDataWarning
-from distscale.describe.summary import _check_threshold
 from distscale.population import Population, as_population
 from distscale.resampling.bootstrap import bootstrap, warn_zero_width
 from distscale.success.logistic import (
     _design,
-    _fit_parametric,
-    _fit_stats,
-    _profile_bounds,
-    _to_scale,
-    _warn_no_crossing,
+    fit_parametric,
+    fit_stats,
+    profile_bounds,
+    to_scale,
+    warn_no_crossing,
 )
-from distscale.success.subsets import _check_bool, _success_mask
 
 __all__ = ["SuccessCurve", "success_curve"]
 
@@ -205,7 +206,7 @@ class SuccessCurve:
                 )
                 lo_eta, hi_eta = eta - half, eta + half
             else:
-                lo_eta, hi_eta = _profile_bounds(
+                lo_eta, hi_eta = profile_bounds(
                     st["engine"], st["beta"], st["pl"], st["info_inv"], F, st["q"]
                 )
             fit, low, high = special.expit(eta), special.expit(lo_eta), special.expit(hi_eta)
@@ -377,8 +378,8 @@ def success_curve(
     >>> res.to_frame().columns.tolist()
     ['scale', 'n', 'successes', 'observed', 'p_success', 'ci_low', 'ci_high']
     """
-    threshold = _check_threshold(threshold)
-    higher_is_better = _check_bool("higher_is_better", higher_is_better)
+    threshold = check_threshold(threshold)
+    higher_is_better = check_bool("higher_is_better", higher_is_better)
     check_one_of("model", model, MODELS)
     check_one_of("x", x, ("log", "linear"))
     check_one_of("penalty", penalty, ("auto", "firth", None))
@@ -402,10 +403,10 @@ def success_curve(
         pop.require_positive_scale(purpose="x='log' (the covariate is ln(scale))")
     t = np.log(scales) if x == "log" else scales.astype(float)
 
-    wins = [_success_mask(s, threshold, higher_is_better) for s in samples]
+    wins = [success_mask(s, threshold, higher_is_better) for s in samples]
     y = np.array([w.sum() for w in wins], dtype=float)
     n = np.array([w.size for w in wins], dtype=float)
-    rule = f"value {'>' if higher_is_better else '<'} {threshold:g}"
+    rule = rule_text(threshold, higher_is_better)
     if y.sum() in (0, n.sum()):
         what = "no run succeeds" if y.sum() == 0 else "every run succeeds"
         warnings.warn(
@@ -431,7 +432,7 @@ def success_curve(
         fit = _fit_isotonic(wins, t, y, n, common, n_resamples, generator)
     else:
         degree = 2 if model == "quadratic" else 1
-        fit = _fit_parametric(t, y, n, degree, penalty, confidence_level, x)
+        fit = fit_parametric(t, y, n, degree, penalty, confidence_level, x)
     return SuccessCurve(**common, **fit)
 
 
@@ -499,10 +500,10 @@ def _fit_isotonic(
     t50 = _crossing_t(t, fitted, increasing)
     if np.isnan(t50):
         x50, x50_ci, crossings, crossing_cis = np.nan, ConfidenceInterval(np.nan, np.nan), (), ()
-        _warn_no_crossing(fitted.min(), fitted.max())
+        warn_no_crossing(fitted.min(), fitted.max())
     else:
-        x50 = _to_scale(t50, x)
-        x50_ci = ConfidenceInterval(_to_scale(boot.ci_low[k], x), _to_scale(boot.ci_high[k], x))
+        x50 = to_scale(t50, x)
+        x50_ci = ConfidenceInterval(to_scale(boot.ci_low[k], x), to_scale(boot.ci_high[k], x))
         crossings, crossing_cis = (x50,), (x50_ci,)
         if boot.n_valid[k] < n_resamples:
             warnings.warn(
@@ -519,7 +520,7 @@ def _fit_isotonic(
             {"p_success": format_labels([labels[i] for i in np.flatnonzero(zero)])}, stacklevel=3
         )
     empty = frozen(np.zeros(0))
-    fit = _fit_stats(y, n, fitted, len(np.unique(fitted)))
+    fit = fit_stats(y, n, fitted, len(np.unique(fitted)))
     return {
         "penalty": None,
         "penalty_reason": "",

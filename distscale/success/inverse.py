@@ -10,7 +10,6 @@ inverse scaling of the *success probability*, not of capability.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -20,13 +19,20 @@ import pandas as pd
 from scipy import special
 
 from distscale._lib.results import ConfidenceInterval, delegate_plot
-from distscale._lib.validation import check_confidence_level, check_one_of, check_rng
+from distscale._lib.success_rule import success_mask
+from distscale._lib.validation import (
+    check_alpha,
+    check_bool,
+    check_confidence_level,
+    check_one_of,
+    check_rng,
+    check_threshold,
+)
 from distscale._lib.warnings import DegenerateDataWarning
-from distscale.describe.summary import _check_threshold
 from distscale.population import Population
 from distscale.success.curve import SuccessCurve, success_curve
-from distscale.success.rank_tests import _test_groups
-from distscale.success.subsets import _check_bool, _load, _success_mask
+from distscale.success.rank_tests import grouped_rank_test
+from distscale.success.subsets import load
 from distscale.success.trend import METHODS, TrendTestResult, trend_test
 
 __all__ = ["InverseScalingResult", "inverse_scaling"]
@@ -297,30 +303,26 @@ def inverse_scaling(
     successful runs improve (Jonckheere p<1e-4): inverse scaling of the success
     probability, not of capability
     """
-    threshold = _check_threshold(threshold)
-    higher_is_better = _check_bool("higher_is_better", higher_is_better)
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"`alpha` must be a number in (0, 1); got {type(alpha).__name__}")
-    alpha = float(alpha)
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"`alpha` must be strictly between 0 and 1; got {alpha}")
+    threshold = check_threshold(threshold)
+    higher_is_better = check_bool("higher_is_better", higher_is_better)
+    alpha = check_alpha(alpha)
     check_one_of("method", method, METHODS)
     check_one_of("x", x, ("log", "linear"))
     confidence_level = check_confidence_level(confidence_level)
     gen = check_rng(rng)
-    pop, metric, samples = _load(pop, metric, scale, seed, value)
+    pop, metric, samples = load(pop, metric, scale, seed, value)
     if x == "log":
         pop.require_positive_scale(purpose="x='log' (the covariate is ln(scale))")
     scales = pop.scales
     t = np.log(scales) if x == "log" else scales
 
     # 1. P(success): rank trend test on the indicators, logistic and quadratic fits
-    wins = [_success_mask(v, threshold, higher_is_better).astype(float) for v in samples]
+    wins = [success_mask(v, threshold, higher_is_better).astype(float) for v in samples]
     perms = 9999 if n_resamples is None else n_resamples
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
-        fall = _test_groups(wins, "jonckheere", "decreasing", "auto", perms, gen)
-        rise = _test_groups(wins, "jonckheere", "increasing", "auto", perms, gen)
+        fall = grouped_rank_test(wins, "jonckheere", "decreasing", "auto", perms, gen)
+        rise = grouped_rank_test(wins, "jonckheere", "increasing", "auto", perms, gen)
     total = sum(w.sum() for w in wins)
     n_total = sum(w.size for w in wins)
     if total in (0, n_total):

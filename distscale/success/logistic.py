@@ -164,7 +164,7 @@ class _Binomial:
         return beta, ev, converged
 
 
-def _profile_bounds(
+def profile_bounds(
     model: _Binomial,
     beta_hat: np.ndarray,
     pl_hat: float,
@@ -353,7 +353,7 @@ def _deviance(y: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
     return float(2 * np.sum(dev))
 
 
-def _fit_stats(y: np.ndarray, n: np.ndarray, p: np.ndarray, df: int) -> dict:
+def fit_stats(y: np.ndarray, n: np.ndarray, p: np.ndarray, df: int) -> dict:
     """``loglik, deviance, aic, df`` of fitted probabilities ``p`` (df parameters)."""
     loglik = _binomial_loglik(y, n, p)
     return {
@@ -365,14 +365,14 @@ def _fit_stats(y: np.ndarray, n: np.ndarray, p: np.ndarray, df: int) -> dict:
 
 
 # ----------------------------------------------------------- logistic and quadratic fits
-def _to_scale(t: float, x: str) -> float:
+def to_scale(t: float, x: str) -> float:
     if x == "linear":
         return float(t)
     with np.errstate(over="ignore"):
         return float(np.exp(t))
 
 
-def _warn_no_crossing(fitted_lo: float, fitted_hi: float, stacklevel: int = 4) -> None:
+def warn_no_crossing(fitted_lo: float, fitted_hi: float, stacklevel: int = 4) -> None:
     warnings.warn(
         "the fitted P(success) does not cross 0.5 within the observed scales (it runs from "
         f"{fitted_lo:.3g} to {fitted_hi:.3g}): x50 is NaN; x50 is not extrapolated",
@@ -381,7 +381,7 @@ def _warn_no_crossing(fitted_lo: float, fitted_hi: float, stacklevel: int = 4) -
     )
 
 
-def _fit_parametric(
+def fit_parametric(
     t: np.ndarray,
     y: np.ndarray,
     n: np.ndarray,
@@ -443,10 +443,10 @@ def _fit_parametric(
         zq = stats.norm.ppf(0.5 + confidence_level / 2)
         lo, hi = coef - zq * coef_se, coef + zq * coef_se
     else:
-        lo, hi = _profile_bounds(engine, beta, pl_hat, cov, A, q)
+        lo, hi = profile_bounds(engine, beta, pl_hat, cov, A, q)
 
     p_fit = special.expit(Z @ beta)
-    fit = _fit_stats(y, n, p_fit, degree + 1)
+    fit = fit_stats(y, n, p_fit, degree + 1)
 
     # crossings of 0.5 inside the observed range, in z
     roots = np.roots(beta[::-1]) if degree == 2 and beta[2] != 0 else None
@@ -497,9 +497,9 @@ def _fit_parametric(
                 cache["b"], cache["inv"] = beta[None, :].copy(), cov[None, :, :].copy()
             edges.append(_crossing_component(stat, float(r), q, direction, _ZMAX, first))
         cis.append(tuple(edges))
-    crossings = tuple(_to_scale(centre + half * r, x) for r in roots)
+    crossings = tuple(to_scale(centre + half * r, x) for r in roots)
     crossing_cis = tuple(
-        ConfidenceInterval(_to_scale(centre + half * a, x), _to_scale(centre + half * b, x))
+        ConfidenceInterval(to_scale(centre + half * a, x), to_scale(centre + half * b, x))
         for a, b in cis
     )
     if crossings:
@@ -520,7 +520,7 @@ def _fit_parametric(
             )
     else:
         x50, x50_ci = np.nan, ConfidenceInterval(np.nan, np.nan)
-        _warn_no_crossing(p_fit.min(), p_fit.max())
+        warn_no_crossing(p_fit.min(), p_fit.max())
 
     state = {
         "engine": engine,

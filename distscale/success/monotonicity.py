@@ -23,8 +23,8 @@ from distscale._lib.results import delegate_plot, frozen, scale_labels
 from distscale._lib.validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population
-from distscale.success.rank_tests import _BLOCK, _isotonic
-from distscale.success.subsets import _load, _per_scale_frame, _select, _validate_common
+from distscale.success.rank_tests import BLOCK, _isotonic
+from distscale.success.subsets import load, per_scale_frame, select, validate_common
 
 __all__ = ["MonotonicityTestResult", "monotonicity_test"]
 
@@ -80,7 +80,7 @@ def _monotonicity_core(
         kappa = math.sqrt(math.log(total))
     null_means = _flatten_levels(fit, n, math.sqrt(ss / df), kappa)
     exceed = 0
-    step = max(1, min(n_resamples, _BLOCK // (4 * total)))
+    step = max(1, min(n_resamples, BLOCK // (4 * total)))
     for c in range(0, n_resamples, step):
         b = min(step, n_resamples - c)
         bm = np.empty((b, k))
@@ -152,7 +152,7 @@ class MonotonicityTestResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scale: ``scale, n, mean, isotonic, violation, null_mean``."""
-        return _per_scale_frame(
+        return per_scale_frame(
             self.scales,
             self.n,
             mean=self.means,
@@ -257,14 +257,14 @@ def monotonicity_test(
     ['scale', 'n', 'mean', 'isotonic', 'violation', 'null_mean']
     """
     check_one_of("direction", direction, ("increasing", "decreasing"))
-    threshold, higher_is_better = _validate_common(subset, threshold, higher_is_better)
+    threshold, higher_is_better = validate_common(subset, threshold, higher_is_better)
     if subset != "all" and threshold is None:
         raise ValueError(f"subset={subset!r} needs a `threshold`")
     n_resamples = check_n_resamples(n_resamples)
     gen = check_rng(rng)
-    pop, metric, samples = _load(pop, metric, scale, seed, value)
+    pop, metric, samples = load(pop, metric, scale, seed, value)
     scales = pop.scales
-    groups, kept = _select(samples, scales, subset, threshold, higher_is_better)
+    groups, kept = select(samples, scales, subset, threshold, higher_is_better)
     n = np.array([g.size for g in groups])
     if n.max() < 2:
         raise ValueError(

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from distscale.success.rank_tests import _BLOCK, _concordance, _ebar2, _n_pairs, _tails, _tie_blocks
-from distscale.success.subsets import _success_mask
+from distscale._lib.success_rule import success_mask
+from distscale.success.rank_tests import BLOCK, _concordance, _ebar2, _tails, n_pairs, tie_blocks
 
 
 def _success_components(means, locations, threshold, higher_is_better, bounds) -> tuple:
@@ -28,7 +28,7 @@ def _success_components(means, locations, threshold, higher_is_better, bounds) -
     means = np.asarray(means)
     locations = np.asarray(locations, dtype=float)
     if threshold is not None:
-        return _success_mask(means, threshold, higher_is_better), _success_mask(
+        return success_mask(means, threshold, higher_is_better), success_mask(
             locations, threshold, higher_is_better
         )
     gauss = np.zeros(means.shape, dtype=bool)
@@ -96,7 +96,7 @@ def _shared_em(y, idx, k, counts, good, start, floor, tol, rho_tol=1e-4, max_ite
     return _shared_resp(y, idx, good, mean, sd, rho), (mean, sd, rho)
 
 
-def _posterior_test(
+def posterior_test(
     samples: list[np.ndarray],
     subset: str,
     threshold: float | None,
@@ -120,7 +120,7 @@ def _posterior_test(
     order = np.argsort(pooled, kind="stable")
     x = pooled[order]
     lab = np.repeat(np.arange(k), sizes)[order]
-    lo, hi, _ = _tie_blocks(x)
+    lo, hi, _ = tie_blocks(x)
     fit = fit_mixture(pooled, n_components=2, bounds=bounds, rng=gen)
     good_g, good_pm = _success_components(
         fit.means, fit.point_mass_locations, threshold, higher_is_better, fit.bounds
@@ -170,9 +170,9 @@ def _posterior_test(
     obs = float(stat(lab[None], w[None])[0])
     s_w = float(_concordance(lab[None], lo, hi, k, w[None])[0])
     wsum = np.bincount(lab, weights=w, minlength=k)
-    pairs = _n_pairs(wsum)
+    pairs = n_pairs(wsum)
     up = down = 0
-    step = max(1, min(n_resamples, _BLOCK // (16 * pooled.size)))
+    step = max(1, min(n_resamples, BLOCK // (16 * pooled.size)))
     for c in range(0, n_resamples, step):
         b = min(step, n_resamples - c)
         labs = np.tile(lab, (b, 1))

@@ -12,7 +12,7 @@ of runs sorted by value:
   scales;
 * Kendall's tie-corrected variance of ``S`` for the normal approximation;
 * batched weighted isotonic regression and Bartholomew's E-bar-squared;
-* :func:`_test_groups`, which picks the p-value method and tests per-scale
+* :func:`grouped_rank_test`, which picks the p-value method and tests per-scale
   arrays of runs.
 """
 
@@ -42,17 +42,17 @@ AUTO_NORMAL_MIN_RUNS = 50
 MAX_EXACT_PAIRS = 50_000
 MAX_EXACT_ASSIGNMENTS = 200_000
 #: Float64 elements per working block of the permutation engines.
-_BLOCK = 1 << 20
+BLOCK = 1 << 20
 
 
 # ============================================================================ engines
-def _n_pairs(sizes: np.ndarray) -> float:
+def n_pairs(sizes: np.ndarray) -> float:
     """Number of pairs of runs at different scales (weighted: sum_{l<m} W_l W_m)."""
     total = float(np.sum(sizes))
     return (total * total - float(np.sum(np.square(sizes)))) / 2.0
 
 
-def _tie_blocks(y_sorted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tie_blocks(y_sorted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For ascending ``y_sorted``: first index and one-past-last index of each value's
     tie block, and the sizes of the tie blocks."""
     n = y_sorted.size
@@ -76,7 +76,7 @@ def _concordance(
     """
     batch, n = labels.shape
     out = np.empty(batch)
-    step = max(1, _BLOCK // ((n + 1) * k))
+    step = max(1, BLOCK // ((n + 1) * k))
     cols = np.arange(1, n + 1)
     for c in range(0, batch, step):
         lab = labels[c : c + step]
@@ -206,7 +206,7 @@ def _ebar2(
     """
     batch = labels.shape[0]
     out = np.empty(batch)
-    step = max(1, _BLOCK // (labels.shape[1] + k * k * 4))
+    step = max(1, BLOCK // (labels.shape[1] + k * k * 4))
     for c in range(0, batch, step):
         lab = labels[c : c + step]
         ww = None if w is None else w[c : c + step]
@@ -266,7 +266,7 @@ def _resolve_pvalue_method(
     requested: str, method: str, has_ties: bool, sizes: np.ndarray
 ) -> str:
     """Apply the ``pvalue_method="auto"`` rule and check an explicit choice."""
-    pairs = _n_pairs(sizes)
+    pairs = n_pairs(sizes)
     n_assign = _n_assignments(sizes.tolist())
     rank = method != "ebar2"
     if requested == "auto":
@@ -304,7 +304,7 @@ def _random_labels(labels: np.ndarray, count: int, gen: np.random.Generator) -> 
     return gen.permuted(np.tile(labels, (count, 1)), axis=1)
 
 
-def _test_groups(
+def grouped_rank_test(
     groups: Sequence[np.ndarray],
     method: str,
     alternative: str,
@@ -319,9 +319,9 @@ def _test_groups(
     lab = np.repeat(np.arange(k), sizes)
     order = np.argsort(y, kind="stable")
     y, lab = y[order], lab[order]
-    lo, hi, ties = _tie_blocks(y)
+    lo, hi, ties = tie_blocks(y)
     has_ties = bool(ties.max() > 1)
-    pairs = _n_pairs(sizes)
+    pairs = n_pairs(sizes)
     s_obs = float(_concordance(lab[None], lo, hi, k)[0])
     used = _resolve_pvalue_method(pvalue_method, method, has_ties, sizes)
     if method == "ebar2":
@@ -363,7 +363,7 @@ def _test_groups(
             n_total, extra = draws[0].size, 0
         else:
             n_used = n_resamples
-            step = max(1, _BLOCK // y.size)
+            step = max(1, BLOCK // y.size)
             draws = [
                 stat(_random_labels(lab, min(step, n_resamples - c), gen))
                 for c in range(0, n_resamples, step)
@@ -388,7 +388,7 @@ def _test_groups(
     }
 
 
-def _iso_fit(means: np.ndarray, weight: np.ndarray, alternative: str) -> np.ndarray:
+def iso_fit(means: np.ndarray, weight: np.ndarray, alternative: str) -> np.ndarray:
     """Isotonic fit in the tested direction (two-sided: the closer of the two)."""
     used = weight > 0
     m = np.where(used, means, 0.0)

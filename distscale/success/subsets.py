@@ -19,21 +19,17 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.results import scale_labels
-from distscale._lib.validation import check_one_of, format_labels
+from distscale._lib.success_rule import rule_text, success_mask
+from distscale._lib.validation import check_bool, check_one_of, check_threshold, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
-from distscale.describe.summary import _check_threshold
 from distscale.population import Population, as_population
 
 SUBSETS = ("all", "success", "failure")
 
 
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be True or False; got {type(value).__name__}")
-    return bool(value)
 
 
-def _load(pop, metric, scale, seed, value) -> tuple[Population, Hashable, list[np.ndarray]]:
+def load(pop, metric, scale, seed, value) -> tuple[Population, Hashable, list[np.ndarray]]:
     pop = as_population(pop, scale=scale, seed=seed, value=value)
     samples = pop.values(metric)  # checks `metric`
     metric = pop.metric if metric is None else metric
@@ -45,12 +41,7 @@ def _load(pop, metric, scale, seed, value) -> tuple[Population, Hashable, list[n
     return pop, metric, samples
 
 
-def _success_mask(x: np.ndarray, threshold: float, higher_is_better: bool) -> np.ndarray:
-    """A run succeeds when strictly above (below) the threshold, as in summary_curves."""
-    return x > threshold if higher_is_better else x < threshold
-
-
-def _select(
+def select(
     samples: list[np.ndarray],
     scales: np.ndarray,
     subset: str,
@@ -62,12 +53,12 @@ def _select(
         return samples, np.ones(len(samples), dtype=bool)
     groups = []
     for x in samples:
-        ok = _success_mask(x, threshold, higher_is_better)
+        ok = success_mask(x, threshold, higher_is_better)
         groups.append(x[ok] if subset == "success" else x[~ok])
     kept = np.array([g.size > 0 for g in groups])
     if not kept.all():
         labels = scale_labels(scales[~kept])
-        rule = (">" if higher_is_better else "<") + f" {threshold:g}"
+        rule = rule_text(threshold, higher_is_better, subject="").strip()
         what = "succeeded" if subset == "success" else "failed"
         warnings.warn(
             f"no run {what} (success: value {rule}) at scales {format_labels(labels)}: "
@@ -83,15 +74,15 @@ def _select(
     return [g for g, k in zip(groups, kept, strict=True) if k], kept
 
 
-def _validate_common(subset, threshold, higher_is_better):
+def validate_common(subset, threshold, higher_is_better):
     check_one_of("subset", subset, SUBSETS)
-    higher_is_better = _check_bool("higher_is_better", higher_is_better)
+    higher_is_better = check_bool("higher_is_better", higher_is_better)
     if threshold is not None:
-        threshold = _check_threshold(threshold)
+        threshold = check_threshold(threshold)
     return threshold, higher_is_better
 
 
-def _per_scale_frame(scales: np.ndarray, n: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
+def per_scale_frame(scales: np.ndarray, n: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
     """One row per scale: ``scale``, ``n`` (integer) and the float ``columns``, in order."""
     return pd.DataFrame(
         {

@@ -31,22 +31,22 @@ from distscale._lib.validation import check_n_resamples, check_one_of, check_rng
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population
 from distscale.success.monotonicity import MonotonicityTestResult, monotonicity_test
-from distscale.success.posterior import _posterior_test
+from distscale.success.posterior import posterior_test
 from distscale.success.rank_tests import (  # noqa: F401 (the limits of pvalue_method, re-exported)
     AUTO_EXACT_ASSIGNMENTS,
     AUTO_EXACT_PAIRS,
     AUTO_NORMAL_MIN_RUNS,
     MAX_EXACT_ASSIGNMENTS,
     MAX_EXACT_PAIRS,
-    _iso_fit,
-    _test_groups,
+    grouped_rank_test,
+    iso_fit,
 )
 from distscale.success.subsets import (  # noqa: F401 (SUBSETS re-exported)
     SUBSETS,
-    _load,
-    _per_scale_frame,
-    _select,
-    _validate_common,
+    load,
+    per_scale_frame,
+    select,
+    validate_common,
 )
 
 __all__ = ["MonotonicityTestResult", "TrendTestResult", "monotonicity_test", "trend_test"]
@@ -126,7 +126,7 @@ class TrendTestResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scale: ``scale, n, weight, mean, isotonic``."""
-        return _per_scale_frame(
+        return per_scale_frame(
             self.scales, self.n, weight=self.weight, mean=self.means, isotonic=self.isotonic
         )
 
@@ -293,7 +293,7 @@ def trend_test(
     check_one_of("alternative", alternative, ALTERNATIVES)
     check_one_of("pvalue_method", pvalue_method, PVALUE_METHODS)
     check_one_of("weights", weights, (None, "posterior"))
-    threshold, higher_is_better = _validate_common(subset, threshold, higher_is_better)
+    threshold, higher_is_better = validate_common(subset, threshold, higher_is_better)
     if weights is None and subset != "all" and threshold is None:
         raise ValueError(f"subset={subset!r} needs a `threshold` (or weights='posterior')")
     if bounds is not None and weights != "posterior":
@@ -310,10 +310,10 @@ def trend_test(
         n_resamples = 999 if weights == "posterior" else 9999
     n_resamples = check_n_resamples(n_resamples)
     gen = check_rng(rng)
-    pop, metric, samples = _load(pop, metric, scale, seed, value)
+    pop, metric, samples = load(pop, metric, scale, seed, value)
     scales = pop.scales
     if weights == "posterior":
-        res = _posterior_test(
+        res = posterior_test(
             samples, subset, threshold, higher_is_better, bounds, method, alternative,
             n_resamples, gen,
         )
@@ -330,12 +330,12 @@ def trend_test(
                 stacklevel=2,
             )
     else:
-        groups, kept = _select(samples, scales, subset, threshold, higher_is_better)
-        res = _test_groups(groups, method, alternative, pvalue_method, n_resamples, gen)
+        groups, kept = select(samples, scales, subset, threshold, higher_is_better)
+        res = grouped_rank_test(groups, method, alternative, pvalue_method, n_resamples, gen)
         n = np.array([g.size for g in groups])
         weight = n.astype(float)
         means = np.array([g.mean() for g in groups])
-    iso = _iso_fit(means, weight, alternative)
+    iso = iso_fit(means, weight, alternative)
     return TrendTestResult(
         method=method,
         alternative=alternative,

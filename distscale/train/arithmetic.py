@@ -10,7 +10,7 @@ from typing import ClassVar
 import torch
 
 from distscale.train.config import check_int
-from distscale.train.tasks import Task, TaskBatch, _check_generator, _short_lengths, register_task
+from distscale.train.tasks import Task, TaskBatch, check_generator, register_task, short_lengths
 
 __all__ = ["AdditionTask"]
 
@@ -72,8 +72,8 @@ class AdditionTask(Task):
 
     def __repr__(self) -> str:
         return (
-            f"AdditionTask(train_lengths={_short_lengths(self.train_lengths)}, "
-            f"test_lengths={_short_lengths(self.test_lengths)}, n_hints={self.n_hints}, "
+            f"AdditionTask(train_lengths={short_lengths(self.train_lengths)}, "
+            f"test_lengths={short_lengths(self.test_lengths)}, n_hints={self.n_hints}, "
             f"random_hint_offset={self.random_hint_offset})"
         )
 
@@ -106,7 +106,7 @@ class AdditionTask(Task):
         length = check_int("sample", "length", length, minimum=1)
         if length + 1 > self.n_hints:
             raise ValueError(f"`length` must be at most n_hints - 1 = {self.n_hints - 1}")
-        generator = _check_generator(generator)
+        generator = check_generator(generator)
 
         def operand() -> torch.Tensor:
             digits = torch.randint(10, (n, length), generator=generator)

@@ -18,7 +18,7 @@ from typing import Any
 
 from distscale.train.config import ModelConfig, TrainConfig, run_key
 from distscale.train.tasks import Task, task_from_dict
-from distscale.train.trainer import _check_configs, _check_seeds
+from distscale.train.trainer import check_configs, check_seeds
 
 __all__ = ["Setting", "SweepGrid", "read_toml"]
 
@@ -40,8 +40,8 @@ class Setting:
     seeds: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        _check_configs(self.task, self.model, self.train)
-        object.__setattr__(self, "seeds", tuple(_check_seeds(self.seeds)))
+        check_configs(self.task, self.model, self.train)
+        object.__setattr__(self, "seeds", tuple(check_seeds(self.seeds)))
 
     def keys(self) -> list[str]:
         """``run_key`` of each seed, in seed order."""

@@ -17,7 +17,7 @@ import torch
 from distscale.io.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
 from distscale.train.config import ModelConfig, TrainConfig, check_int, run_key
 from distscale.train.tasks import Task
-from distscale.train.trainer import _check_configs, _check_seeds, train_ensemble
+from distscale.train.trainer import check_configs, check_seeds, train_ensemble
 
 __all__ = ["choose_ensemble_size", "summarize_runs", "train_population"]
 
@@ -53,7 +53,7 @@ def choose_ensemble_size(
     >>> choose_ensemble_size(CountTask(), ModelConfig(width=128), TrainConfig())
     1
     """
-    _check_configs(task, model, train)
+    check_configs(task, model, train)
     lengths = task.train_lengths
     mean_tokens = float(np.mean([task.sequence_length(n) for n in lengths]))
     work = model.width * train.batch_size * mean_tokens
@@ -158,8 +158,8 @@ def train_population(
     >>> ds.Population(runs, scale="depth", seed="seed", value=["exact_match", "nll"])
     Population(4 runs, 2 scales, 2 seeds per scale, metrics=['exact_match', 'nll'])
     """
-    _check_configs(task, model, train)
-    seeds = _check_seeds(seeds)
+    check_configs(task, model, train)
+    seeds = check_seeds(seeds)
     if level not in ("length", "run"):
         raise ValueError(f"`level` must be 'length' or 'run'; got {level!r}")
     if not isinstance(samples, bool):

@@ -121,7 +121,7 @@ def _check_lengths(owner: str, name: str, value: object) -> tuple[int, ...]:
     return lengths
 
 
-def _check_generator(generator: object) -> torch.Generator:
+def check_generator(generator: object) -> torch.Generator:
     if not isinstance(generator, torch.Generator):
         raise TypeError(
             f"`generator` must be a torch.Generator (never the global RNG); "
@@ -326,7 +326,7 @@ def task_from_dict(data: Mapping[str, Any]) -> Task:
     return _lookup(data["name"]).from_dict(data)
 
 
-def _short_lengths(lengths: tuple[int, ...]) -> str:
+def short_lengths(lengths: tuple[int, ...]) -> str:
     if len(lengths) > 3 and lengths == tuple(range(lengths[0], lengths[-1] + 1)):
         return f"({lengths[0]}, ..., {lengths[-1]})"
     return repr(lengths)
@@ -379,8 +379,8 @@ class CountTask(Task):
 
     def __repr__(self) -> str:
         return (
-            f"CountTask(train_lengths={_short_lengths(self.train_lengths)}, "
-            f"test_lengths={_short_lengths(self.test_lengths)}, n_numbers={self.n_numbers})"
+            f"CountTask(train_lengths={short_lengths(self.train_lengths)}, "
+            f"test_lengths={short_lengths(self.test_lengths)}, n_numbers={self.n_numbers})"
         )
 
     @property
@@ -413,7 +413,7 @@ class CountTask(Task):
         length = check_int("sample", "length", length, minimum=1)
         if length > self.n_numbers:
             raise ValueError(f"`length` must be at most n_numbers={self.n_numbers}; got {length}")
-        generator = _check_generator(generator)
+        generator = check_generator(generator)
         start = torch.randint(self.n_numbers - length + 1, (n, 1), generator=generator)
         run = start + torch.arange(length)
         col = torch.full((n, 1), 0, dtype=torch.int64)
@@ -440,7 +440,7 @@ class CountTask(Task):
         in random length order, right-padded.
         """
         n = check_int("training_batch", "n", n, minimum=1)
-        generator = _check_generator(generator)
+        generator = check_generator(generator)
         choices = torch.tensor(self.train_lengths, dtype=torch.int64)
         length = choices[torch.randint(len(choices), (n,), generator=generator)]
         u = torch.rand(n, generator=generator, dtype=torch.float64)

@@ -65,7 +65,7 @@ def lr_at(
     return lr * (min_lr_ratio + (1.0 - min_lr_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
-def _check_seeds(seeds: object) -> list[int]:
+def check_seeds(seeds: object) -> list[int]:
     if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
         count = check_int("train_population", "seeds", seeds, minimum=1)
         return list(range(count))
@@ -83,7 +83,7 @@ def _check_seeds(seeds: object) -> list[int]:
     return out
 
 
-def _check_configs(task: object, model: object, train: object) -> None:
+def check_configs(task: object, model: object, train: object) -> None:
     if not isinstance(task, Task):
         raise TypeError(f"`task` must be a Task (e.g. CountTask()); got {type(task).__name__}")
     if not isinstance(model, ModelConfig):
@@ -185,8 +185,8 @@ class EnsembleTrainer:
         *,
         device: str | torch.device = "cpu",
     ) -> None:
-        _check_configs(task, model, train)
-        self.seeds = _check_seeds(seeds)
+        check_configs(task, model, train)
+        self.seeds = check_seeds(seeds)
         self.task, self.train = task, train
         self.device = torch.device(device)
         self.model = EnsembleTransformer(

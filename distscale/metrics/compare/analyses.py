@@ -4,7 +4,7 @@ For one metric of the study: the nested (or seed) bootstrap of the run
 values with the scores of the oriented mean curve and of ``P(run metric ≥
 τ)``; the summary curves and their emergence scores; the modality scan with
 its bimodal and split scales; and the per-seed emergence scores. Each
-analysis appends its rows of the tidy table to the shared :class:`_Study`,
+analysis appends its rows of the tidy table to the shared :class:`Study`,
 and :class:`_Notes` turns the warnings of the component analyses into notes.
 """
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from distscale._lib.results import scale_labels
 from distscale._lib.validation import format_labels
-from distscale.describe.emergence_core import MIN_POINTS, _core
+from distscale.describe.emergence_core import MIN_POINTS, score_curves
 from distscale.describe.emergence_curves import curve_emergence
 from distscale.describe.emergence_curves import per_seed_emergence as _per_seed
 from distscale.describe.summary import summary_curves
@@ -73,11 +73,11 @@ def _run_statistic(n_scales: int, taus: np.ndarray, higher: bool):
         )  # (b, n_scales, n_tau)
         out = [means, reach.reshape(b, -1)]
         if n_scales >= MIN_POINTS:
-            core = _core(sign * means)
+            core = score_curves(sign * means)
             out.append(np.column_stack([core.breakthroughness, core.linearity, core.improvement,
                                         _ratio(core.breakthroughness, core.linearity)]))
             curves = reach.transpose(0, 2, 1).reshape(b * n_tau, n_scales)
-            pc = _core(curves)
+            pc = score_curves(curves)
             out.append(np.column_stack(
                 [x.reshape(b, n_tau) for x in (pc.breakthroughness, pc.linearity,
                                                _ratio(pc.breakthroughness, pc.linearity))]
@@ -100,7 +100,7 @@ def _rows(metric, source, quantity, scale, tau, est, lo=np.nan, hi=np.nan, n=np.
 
 # ------------------------------------------------------------- per-metric analyses
 @dataclass
-class _Study:
+class Study:
     """What every per-metric analysis of one :func:`compare_metrics` call shares."""
 
     scales: np.ndarray
@@ -121,7 +121,7 @@ class _Study:
     parts: list
 
 
-def _runs_part(ctx: _Study, m: Hashable, taus: np.ndarray, higher: bool) -> dict:
+def runs_part(ctx: Study, m: Hashable, taus: np.ndarray, higher: bool) -> dict:
     """Nested (or seed) bootstrap of the run values; returns the mean curve's scores."""
     n, n_tau = ctx.scales.size, taus.size
     res = ctx.log.run(f"{m}: bootstrap", nested_bootstrap, [mt[m] for mt in ctx.mats],
@@ -147,7 +147,7 @@ def _runs_part(ctx: _Study, m: Hashable, taus: np.ndarray, higher: bool) -> dict
     return curve
 
 
-def _summary_part(ctx: _Study, m: Hashable, pop: Population, threshold: float, higher: bool):
+def summary_part(ctx: Study, m: Hashable, pop: Population, threshold: float, higher: bool):
     """Summary curves, their emergence scores, and the step ratio of P(success)."""
     summ = ctx.log.run(f"{m}: summary curves", summary_curves, pop, threshold=threshold,
                        higher_is_better=higher, n_resamples=ctx.n_resamples,
@@ -165,7 +165,7 @@ def _summary_part(ctx: _Study, m: Hashable, pop: Population, threshold: float, h
     return summ, sc, float(_ratio(sc.breakthroughness[i:i + 1], sc.linearity[i:i + 1])[0])
 
 
-def _modality_part(ctx: _Study, m: Hashable, pop: Population, threshold: float, higher: bool,
+def modality_part(ctx: Study, m: Hashable, pop: Population, threshold: float, higher: bool,
                    bounded: bool):
     """Modality scan on the scales with enough seeds; bimodal and split scales."""
     none = (None, (), (), (), None)
@@ -205,7 +205,7 @@ def _modality_part(ctx: _Study, m: Hashable, pop: Population, threshold: float, 
             float(scan.scales[either][0]) if either.any() else None)
 
 
-def _per_seed_part(ctx: _Study, m: Hashable, pop: Population, higher: bool):
+def per_seed_part(ctx: Study, m: Hashable, pop: Population, higher: bool):
     """Every seed's own curve scored (oriented); the share of seeds whose curve jumps."""
     if not (ctx.has_seeds and ctx.scales.size >= MIN_POINTS and (ctx.n_seeds > 1).any()):
         return None, np.nan

@@ -9,16 +9,14 @@ matrices; and the run-level aggregation (mean over samples per run).
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from distscale._lib.results import scale_labels
-from distscale._lib.validation import format_labels
-from distscale.population import Population, _check_numeric_column
+from distscale._lib.validation import check_threshold, format_labels
+from distscale.population import Population, check_numeric_column
 
 
 def _plain(x: object) -> object:
@@ -34,7 +32,7 @@ def _match(name: object, table: Sequence[str]) -> str | None:
     return max(hits, key=len) if hits else None
 
 
-def _check_metrics_arg(metrics: object) -> tuple[Hashable, ...]:
+def check_metrics_arg(metrics: object) -> tuple[Hashable, ...]:
     if isinstance(metrics, str):
         metrics = [metrics]
     if not isinstance(metrics, Sequence) or isinstance(metrics, bytes):
@@ -47,7 +45,7 @@ def _check_metrics_arg(metrics: object) -> tuple[Hashable, ...]:
     return names
 
 
-def _per_metric(name: str, value: object, metrics: tuple, check) -> dict:
+def per_metric(name: str, value: object, metrics: tuple, check) -> dict:
     """Expand ``value`` (None, one value for all, or a mapping) to ``{metric: value}``."""
     if value is None:
         return {}
@@ -62,21 +60,11 @@ def _per_metric(name: str, value: object, metrics: tuple, check) -> dict:
     return {m: check(name, value) for m in metrics}
 
 
-def _check_number(name: str, value: object) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a real number; got {type(value).__name__}")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"`{name}` must be finite; got {value}")
-    return float(value)
 
 
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be True or False; got {type(value).__name__}")
-    return bool(value)
 
 
-def _check_grid(name: str, value: object) -> np.ndarray:
+def check_grid(name: str, value: object) -> np.ndarray:
     if isinstance(value, (str, bytes)) or np.ndim(value) != 1:
         raise TypeError(f"`{name}` must be a 1-D sequence of numbers")
     if any(isinstance(v, (bool, np.bool_)) for v in value):
@@ -90,7 +78,7 @@ def _check_grid(name: str, value: object) -> np.ndarray:
     return np.unique(arr)
 
 
-def _prepare(
+def prepare(
     samples: object, scale: Hashable, seed: Hashable | None, metrics: tuple, sample: object
 ) -> tuple[pd.DataFrame, bool, list[str]]:
     """Validated frame with columns ``_scale, _seed, _sample`` + metrics; run-level flag; notes."""
@@ -112,7 +100,7 @@ def _prepare(
         raise ValueError(f"`scale`, `seed`, `sample` and `metrics` must be distinct columns; "
                          f"got {roles}")
     frame = pd.DataFrame(index=samples.index)
-    frame["_scale"] = _check_numeric_column(samples, scale, "scale")
+    frame["_scale"] = check_numeric_column(samples, scale, "scale")
     bad = samples.index[~np.isfinite(frame["_scale"].to_numpy())]
     if len(bad):
         raise ValueError(f"`scale` column {scale!r} has {len(bad)} NaN or infinite values "
@@ -162,7 +150,7 @@ def _prepare(
         if pd.api.types.is_bool_dtype(col.dtype):
             values = col.astype(float)  # a per-sample indicator (exact match): 0/1
         else:
-            values = _check_numeric_column(samples, m, f"metrics[{metrics.index(m)}]")
+            values = check_numeric_column(samples, m, f"metrics[{metrics.index(m)}]")
         bad = samples.index[~np.isfinite(values.to_numpy())]
         if len(bad):
             raise ValueError(
@@ -198,14 +186,14 @@ def _matrices(frame: pd.DataFrame, metrics: tuple) -> tuple[np.ndarray, list, li
     return np.array(scales), seeds, ids, mats
 
 
-def _check_jump_ratio(jump_ratio: object) -> float:
-    jump_ratio = _check_number("jump_ratio", jump_ratio)
+def check_jump_ratio(jump_ratio: object) -> float:
+    jump_ratio = check_threshold(jump_ratio, "jump_ratio")
     if jump_ratio < 1:
         raise ValueError(f"`jump_ratio` must be at least 1 (a straight line); got {jump_ratio}")
     return jump_ratio
 
 
-def _check_modality_options(modality_options: object) -> dict:
+def check_modality_options(modality_options: object) -> dict:
     if modality_options is not None and not isinstance(modality_options, Mapping):
         raise TypeError("`modality_options` must be a mapping of keyword arguments or None")
     modality_options = dict(modality_options or {})
@@ -234,7 +222,7 @@ def _directions(metrics: tuple, hib_user: dict, table: Mapping[str, bool]) -> di
     return directions
 
 
-def _run_population(
+def run_population(
     frame: pd.DataFrame, metrics: tuple, scale: Hashable, seed_col: Hashable
 ) -> Population:
     """Run-level population of every metric: the mean over samples per (scale, seed)."""

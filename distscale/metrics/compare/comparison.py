@@ -38,6 +38,8 @@ import pandas as pd
 
 from distscale._lib.results import delegate_plot
 from distscale._lib.validation import (
+    BOOLEAN,
+    THRESHOLD,
     check_confidence_level,
     check_n_resamples,
     check_one_of,
@@ -49,26 +51,24 @@ from distscale.describe.emergence_curves import CurveEmergence, PerSeedEmergence
 from distscale.describe.summary import SummaryCurves
 from distscale.metrics.compare.analyses import (  # MIN_MODALITY_SEEDS: re-exported
     MIN_MODALITY_SEEDS,  # noqa: F401
-    _modality_part,
+    Study,
     _Notes,
-    _per_seed_part,
-    _runs_part,
-    _Study,
-    _summary_part,
+    modality_part,
+    per_seed_part,
+    runs_part,
+    summary_part,
 )
 from distscale.metrics.compare.checks import (
-    _check_bool,
-    _check_grid,
-    _check_jump_ratio,
-    _check_metrics_arg,
-    _check_modality_options,
-    _check_number,
     _directions,
     _match,
     _matrices,
-    _per_metric,
-    _prepare,
-    _run_population,
+    check_grid,
+    check_jump_ratio,
+    check_metrics_arg,
+    check_modality_options,
+    per_metric,
+    prepare,
+    run_population,
 )
 from distscale.metrics.compare.verdict import MetricVerdict, _persistence, _verdict
 from distscale.modality.scan import ModalityScan
@@ -365,19 +365,19 @@ def compare_metrics(
     >>> res.verdicts["token_accuracy"].jump, res.verdicts["exact_match"].jump
     (False, True)
     """
-    metrics = _check_metrics_arg(metrics)
+    metrics = check_metrics_arg(metrics)
     check_one_of("bootstrap", bootstrap, ("nested", "seeds"))
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
-    jump_ratio = _check_jump_ratio(jump_ratio)
-    modality_options = _check_modality_options(modality_options)
+    jump_ratio = check_jump_ratio(jump_ratio)
+    modality_options = check_modality_options(modality_options)
     generator = check_rng(rng)
-    thr_user = _per_metric("thresholds", thresholds, metrics, _check_number)
-    hib_user = _per_metric("higher_is_better", higher_is_better, metrics, _check_bool)
-    grid_user = _per_metric("tau_grid", tau_grid, metrics, _check_grid)
+    thr_user = per_metric("thresholds", thresholds, metrics, THRESHOLD)
+    hib_user = per_metric("higher_is_better", higher_is_better, metrics, BOOLEAN)
+    grid_user = per_metric("tau_grid", tau_grid, metrics, check_grid)
     directions = _directions(metrics, hib_user, DIRECTIONS)
 
-    frame, run_level, notes = _prepare(samples, scale, seed, metrics, sample)
+    frame, run_level, notes = prepare(samples, scale, seed, metrics, sample)
     scales, seed_labels, sample_ids, mats = _matrices(frame, metrics)
     n_scales = scales.size
     n_seeds = np.array([len(s) for s in seed_labels], dtype=np.int64)
@@ -392,10 +392,10 @@ def compare_metrics(
         notes.append(f"{n_scales} scales: curve scores (breakthroughness, linearity) need "
                      f"{MIN_POINTS}; no jump verdict")
     seed_col = seed if seed is not None else "seed"
-    all_pop = _run_population(frame, metrics, scale, seed_col)
+    all_pop = run_population(frame, metrics, scale, seed_col)
     log = _Notes(notes)
 
-    ctx = _Study(scales=scales, n_seeds=n_seeds, mats=mats, paired=paired, level=bootstrap,
+    ctx = Study(scales=scales, n_seeds=n_seeds, mats=mats, paired=paired, level=bootstrap,
                  n_resamples=n_resamples, confidence_level=confidence_level, rng=generator,
                  log=log, progress=progress, scale=scale, seed=seed_col, has_seeds=has_seeds,
                  jump_ratio=jump_ratio, modality_options=modality_options, parts=[])
@@ -414,12 +414,12 @@ def compare_metrics(
         thr[m] = thr_user.get(m, (lo + hi) / 2)
         grids[m] = grid_user.get(m, np.linspace(lo, hi, 11)[1:-1] if hi > lo else np.array([lo]))
 
-        curve = _runs_part(ctx, m, grids[m], higher)
-        summ[m], sscores[m], p_step = _summary_part(ctx, m, pop, thr[m], higher)
+        curve = runs_part(ctx, m, grids[m], higher)
+        summ[m], sscores[m], p_step = summary_part(ctx, m, pop, thr[m], higher)
         bounded = (binary or known in _UNIT_RANGE) and lo >= 0 and hi <= 1
-        scans[m], assessed, bimodal_at, split_at, capacity = _modality_part(
+        scans[m], assessed, bimodal_at, split_at, capacity = modality_part(
             ctx, m, pop, thr[m], higher, bounded)
-        seeds_em[m], seed_jump = _per_seed_part(ctx, m, pop, higher)
+        seeds_em[m], seed_jump = per_seed_part(ctx, m, pop, higher)
 
         verdicts[m] = _verdict(
             m, kinds[m], higher, curve, p_step, assessed, bimodal_at, split_at, capacity,
