@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 
+from distscale._lib.errors import ColumnNotFoundError
 from distscale._lib.success_rule import rule_symbol
 
 __all__ = ["main"]
@@ -384,7 +384,7 @@ def _load_for_report(args: argparse.Namespace) -> tuple[object, dict, str]:
     except FileNotFoundError:
         raise _CLIError(f"PATH {args.path!r}: no such file") from None
     except (ValueError, TypeError) as err:
-        raise _CLIError(_file_error(args.path, _first_line(err))) from None
+        raise _CLIError(_file_error(args.path, err)) from None
     settings = {"threshold": None, "bounds": None, "higher_is_better": True}
     return pop, settings, str(args.path)
 
@@ -398,19 +398,17 @@ def _population(frame: pd.DataFrame, columns: dict, what: str) -> object:
         raise _CLIError(f"{what}: {_first_line(err)}") from None
 
 
-_MISSING_COLUMN = re.compile(r"`(scale|seed|value)(?:\[\d+\])?` column (.+?) not found in `frame`")
-
-
-def _file_error(path: str, message: str) -> str:
+def _file_error(path: str, err: BaseException) -> str:
     """A reader/validation error as one line that names PATH, and the option of a column."""
+    if isinstance(err, ColumnNotFoundError):
+        return (
+            f"--{err.argument} {err.column!r}: no such column in PATH {path!r}; "
+            f"available columns: {err.available}"
+        )
+    message = _first_line(err)
     own = f"'{path}': "
     if message.startswith(own):  # read_population names the file itself
         message = message[len(own) :]
-    missing = _MISSING_COLUMN.search(message)
-    if missing:
-        option, column = missing.groups()
-        rest = message[missing.end() :].lstrip("; ")
-        return f"--{option} {column}: no such column in PATH {path!r}; {rest}".rstrip("; ")
     return f"PATH {path!r}: {message}"
 
 

@@ -13,6 +13,7 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from distscale._lib.errors import ColumnNotFoundError
 from distscale._lib.validation import format_labels
 from distscale._lib.warnings import DroppedRowsWarning
 
@@ -146,10 +147,7 @@ class Population:
             raise ValueError(f"`frame` has duplicated column names: {dup}")
         missing = [(r, c) for r, c in named if c not in frame.columns]
         if missing:
-            desc = ", ".join(f"`{r}` column {c!r}" for r, c in missing)
-            raise ValueError(
-                f"{desc} not found in `frame`; available columns: {list(frame.columns)}"
-            )
+            raise ColumnNotFoundError(missing, list(frame.columns))
         if len(frame) == 0:
             raise ValueError("`frame` is empty: a population needs at least one run")
         if isinstance(min_seeds, bool) or not isinstance(min_seeds, (int, np.integer)):

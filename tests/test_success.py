@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import sys
 import warnings
 
 import numpy as np
@@ -672,21 +671,12 @@ def test_linear_x_with_large_scales_is_well_conditioned():
     assert res.x50 == pytest.approx(-b[0] / b[1] * 1e8, rel=1e-6)
 
 
-def test_plot_delegates_or_says_not_implemented(monkeypatch):
+def test_plot_delegates_to_plot_draw(monkeypatch):
     res = success_curve(separated_pop(), threshold=0.5)
-    if "distscale.plot" not in sys.modules:
-        try:
-            import distscale.plot  # noqa: F401
-        except ModuleNotFoundError:
-            with pytest.raises(NotImplementedError):
-                res.plot()
-            return
     import distscale.plot as plot_module
 
     calls = []
-    monkeypatch.setattr(
-        plot_module, "success_curve", lambda r, ax=None: calls.append(r) or "ax", raising=False
-    )
+    monkeypatch.setattr(plot_module, "draw", lambda r, ax=None, **kw: calls.append(r) or "ax")
     assert res.plot() == "ax" and calls == [res]
 
 

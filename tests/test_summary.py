@@ -441,14 +441,11 @@ def test_result_is_immutable():
         res.estimates[0, 0] = 1.0
 
 
-def test_plot_delegates_or_says_not_implemented(monkeypatch):
+def test_plot_delegates_to_plot_draw(monkeypatch):
     res = quiet(summary_curves, Population.from_dict({1: [0.1, 0.5, 0.9]}), threshold=0.2,
                 n_resamples=20, rng=0)
-    monkeypatch.setitem(sys.modules, "distscale.plot", types.ModuleType("distscale.plot"))
-    with pytest.raises(NotImplementedError, match=r"distscale\.plot"):
-        res.plot()
     fake = types.ModuleType("distscale.plot")
-    fake.summary_curves = lambda result, ax=None: ("drawn", result, ax)
+    fake.draw = lambda result, ax=None, **kw: ("drawn", result, ax)
     monkeypatch.setitem(sys.modules, "distscale.plot", fake)
     assert res.plot(ax="AX") == ("drawn", res, "AX")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import frozen
+from distscale._lib.results import ConfidenceInterval, IntervalArrays, Result, frozen
 from distscale._lib.success_rule import success_mask
 from distscale._lib.validation import (
     check_bool,
@@ -86,7 +86,7 @@ def _decomposition_statistic(threshold: float, higher_is_better: bool) -> Callab
 
 
 @dataclass(frozen=True, eq=False)
-class MeanDecomposition:
+class MeanDecomposition(IntervalArrays, Result):
     """Where the change of the mean across scales comes from.
 
     With ``p`` the probability of success, ``ms`` the mean of the successful
@@ -110,7 +110,7 @@ class MeanDecomposition:
     share : float
         Part of the overall change due to P(success):
         ``p_success / change`` of the last row (NaN when the change is 0).
-    share_ci : tuple of float
+    share_ci : ConfidenceInterval
         Its seed-bootstrap interval.
     threshold : float
     higher_is_better : bool
@@ -125,7 +125,7 @@ class MeanDecomposition:
     ci_low: np.ndarray
     ci_high: np.ndarray
     share: float
-    share_ci: tuple[float, float]
+    share_ci: ConfidenceInterval
     threshold: float
     higher_is_better: bool
     metric: Hashable
@@ -251,7 +251,12 @@ def decompose_mean(
         ci_low=frozen(boot.ci_low[:-1].reshape(shape)),
         ci_high=frozen(boot.ci_high[:-1].reshape(shape)),
         share=float(boot.estimate[-1]),
-        share_ci=(float(boot.ci_low[-1]), float(boot.ci_high[-1])),
+        share_ci=ConfidenceInterval(
+            float(boot.ci_low[-1]),
+            float(boot.ci_high[-1]),
+            level=boot.confidence_level,
+            method=boot.method,
+        ),
         threshold=threshold,
         higher_is_better=higher_is_better,
         metric=metric,

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from distscale._lib.results import Result
 from distscale._lib.validation import check_finite_array, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.describe.emergence_core import (
@@ -114,8 +115,8 @@ def _check_curve(scales: object, y: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -------------------------------------------------------------------- scalar scores
-@dataclass(frozen=True)
-class EmergenceScores:
+@dataclass(frozen=True, eq=False, repr=False)
+class EmergenceScores(Result):
     """BIG-bench emergence scores of one curve.
 
     Attributes

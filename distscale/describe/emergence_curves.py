@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import delegate_plot, frozen
+from distscale._lib.results import Result, frozen
 from distscale._lib.validation import format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.describe.emergence_core import (
@@ -51,7 +51,7 @@ def _scores_frame(
 
 # ------------------------------------------------------------------------ per seed
 @dataclass(frozen=True, eq=False)
-class PerSeedEmergence:
+class PerSeedEmergence(Result):
     """Emergence scores of every seed's own curve across scales.
 
     Returned by :func:`per_seed_emergence`. Arrays are read-only and aligned
@@ -107,12 +107,6 @@ class PerSeedEmergence:
             curve_max=self.curve_max,
         )
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw the seed curves with :func:`distscale.plot.seed_trajectories` (lazily).
-
-        Pass ``population=``: the scores do not keep the seeds' values.
-        """
-        return delegate_plot("seed_trajectories", self, ax, **kwargs)
 
 
 def _check_min_scales(min_scales: object) -> int:
@@ -266,7 +260,7 @@ def per_seed_emergence(
 
 # ------------------------------------------------------------------- summary curves
 @dataclass(frozen=True, eq=False)
-class CurveEmergence:
+class CurveEmergence(Result):
     """Emergence scores of several named curves (one per statistic).
 
     Returned by :func:`curve_emergence`. Arrays are read-only and aligned

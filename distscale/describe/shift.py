@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import delegate_plot, frozen, pick, scale_labels
+from distscale._lib.results import IntervalArrays, Result, frozen, pick, scale_labels
 from distscale._lib.validation import (
     check_confidence_level,
     check_n_resamples,
@@ -131,7 +131,7 @@ def wasserstein_distance(
 
 
 @dataclass(frozen=True, eq=False)
-class DistributionShift:
+class DistributionShift(IntervalArrays, Result):
     """Wasserstein distances between the seed distributions of successive scales.
 
     Returned by :func:`distribution_shift`. Row ``i`` compares scale
@@ -209,9 +209,6 @@ class DistributionShift:
             }
         )
 
-    def plot(self, ax: object = None) -> object:
-        """Draw with :func:`distscale.plot.distribution_shift` (imported lazily)."""
-        return delegate_plot("distribution_shift", self, ax)
 
 
 def distribution_shift(

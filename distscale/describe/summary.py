@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import ConfidenceInterval, delegate_plot, frozen, pick, scale_labels
+from distscale._lib.results import (
+    ConfidenceInterval,
+    IntervalArrays,
+    Result,
+    frozen,
+    pick,
+    scale_labels,
+)
 from distscale._lib.success_rule import rule_text, success_mask
 from distscale._lib.validation import (
     check_bool,
@@ -181,7 +188,7 @@ def _curve_statistic(
 
 
 @dataclass(frozen=True, eq=False)
-class SummaryCurves:
+class SummaryCurves(IntervalArrays, Result):
     """Per-scale summary statistics of a seed population, with bootstrap CIs.
 
     Returned by :func:`summary_curves`. Arrays are read-only; rows follow
@@ -250,9 +257,11 @@ class SummaryCurves:
         return self.estimates[:, self._column(statistic)]
 
     def interval(self, statistic: str) -> ConfidenceInterval:
-        """Confidence bounds of one statistic: ``ConfidenceInterval(low, high)`` of arrays."""
+        """Confidence bounds of one statistic across scales (arrays in a ConfidenceInterval)."""
         c = self._column(statistic)
-        return ConfidenceInterval(self.ci_low[:, c], self.ci_high[:, c])
+        return ConfidenceInterval(
+            self.ci_low[:, c], self.ci_high[:, c], level=self.confidence_level, method=self.method
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table, one row per scale and statistic.
@@ -289,9 +298,6 @@ class SummaryCurves:
             }
         )
 
-    def plot(self, ax: object = None) -> object:
-        """Draw the curves with :func:`distscale.plot.summary_curves` (imported lazily)."""
-        return delegate_plot("summary_curves", self, ax)
 
 
 def summary_curves(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from distscale._lib.errors import ColumnNotFoundError
 from distscale.io.files import FORMATS, check_file, format_from_extension, read_errors
 from distscale.population import Population
 
@@ -92,6 +93,8 @@ def read_population(
         raise ValueError(f"could not read '{p}' as {fmt}: {detail}") from err
     try:
         return Population(frame, scale=scale, seed=seed, value=value, task=task, dropna=dropna)
+    except ColumnNotFoundError as err:
+        raise ColumnNotFoundError(err.missing, err.available, source=str(p)) from err
     except ValueError as err:
         raise ValueError(f"'{p}': {err}") from err
     except TypeError as err:

@@ -37,7 +37,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import Interval
+from distscale._lib.results import Interval, Result
 from distscale._lib.validation import (
     check_finite_array,
     check_n_resamples,
@@ -243,8 +243,8 @@ class ModalInterval(Interval):
     """
 
 
-@dataclass(frozen=True)
-class DipTestResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DipTestResult(Result):
     """Result of :func:`dip_test`.
 
     Attributes

@@ -84,6 +84,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from distscale._lib.results import Result
 from distscale._lib.validation import (
     check_alpha,
     check_bounds,
@@ -109,8 +110,8 @@ __all__ = ["ComponentSelection", "MixtureFit", "fit_mixture", "select_components
 
 
 # --------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class MixtureFit:
+@dataclass(frozen=True, eq=False, repr=False)
+class MixtureFit(Result):
     """A fitted one-dimensional Gaussian mixture, with point masses at bounds.
 
     Gaussian components are sorted by mean, so ``labels`` ("low", "high" for
@@ -391,8 +392,8 @@ def fit_mixture(
     return fit
 
 
-@dataclass(frozen=True)
-class ComponentSelection:
+@dataclass(frozen=True, eq=False, repr=False)
+class ComponentSelection(Result):
     """The number of Gaussian components chosen for one sample.
 
     Attributes

@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import ConfidenceInterval, delegate_plot, scale_labels
+from distscale._lib.results import ConfidenceInterval, Result, scale_labels
 from distscale._lib.validation import (
     Real,
     check_alpha,
@@ -120,8 +120,8 @@ def holm(pvalues: object) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class ModalityScan:
+@dataclass(frozen=True, eq=False)
+class ModalityScan(Result):
     """Per-scale modality of a population, and its capacity threshold.
 
     Arrays have one entry per scale (aligned with ``scales``).
@@ -283,9 +283,6 @@ class ModalityScan:
         out = pd.concat([long[cols], comp[cols]], ignore_index=True)
         return out.sort_values(["scale"], kind="stable").reset_index(drop=True)
 
-    def plot(self, ax: object = None) -> object:
-        """Draw the scan with :func:`distscale.plot.modality_scan` (imported lazily)."""
-        return delegate_plot("modality_scan", self, ax)
 
 
 
@@ -632,7 +629,9 @@ def modality_scan(
         pvalue=None if pvalue is None else _frozen(pvalue),
         adjusted_pvalue=None if adjusted is None else _frozen(adjusted),
         separation=_frozen(separation),
-        separation_ci=ConfidenceInterval(_frozen(sep_low), _frozen(sep_high)),
+        separation_ci=ConfidenceInterval(
+            _frozen(sep_low), _frozen(sep_high), level=confidence_level, method="percentile"
+        ),
         min_separation=min_separation,
         bimodal=_frozen(bimodal, bool),
         degenerate=_frozen(degenerate, bool),

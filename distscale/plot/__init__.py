@@ -30,16 +30,91 @@ Conventions shared by all functions:
   A few scales get a tick each, written with k/M/B/T from 10,000 up.
 """
 
+import functools
+
+from distscale.describe import DistributionShift, PerSeedEmergence, SummaryCurves
+from distscale.metrics import MetricComparison
+from distscale.modality import ModalityScan
 from distscale.plot._style import PALETTE
 from distscale.plot.curves import seed_trajectories, success_curve, summary_curves
 from distscale.plot.distributions import distribution_shift, seed_distributions
 from distscale.plot.metrics import metric_comparison
 from distscale.plot.modality import modality_scan
 from distscale.plot.trends import inverse_scaling, trend
+from distscale.population import Population
+from distscale.success import (
+    InverseScalingResult,
+    MonotonicityTestResult,
+    SuccessCurve,
+    TrendTestResult,
+)
+
+
+@functools.singledispatch
+def draw(result: object, ax: object = None, **kwargs: object) -> object:
+    """Draw any result object with the function of this module that matches its type.
+
+    Every result's ``.plot(ax=None, **kwargs)`` calls this. The matching
+    functions: :class:`~distscale.SummaryCurves` -> :func:`summary_curves`,
+    :class:`~distscale.SuccessCurve` -> :func:`success_curve`,
+    :class:`~distscale.DistributionShift` -> :func:`distribution_shift`,
+    :class:`~distscale.ModalityScan` -> :func:`modality_scan`,
+    :class:`~distscale.TrendTestResult` and
+    :class:`~distscale.MonotonicityTestResult` -> :func:`trend`,
+    :class:`~distscale.InverseScalingResult` -> :func:`inverse_scaling`,
+    :class:`~distscale.PerSeedEmergence` -> :func:`seed_trajectories`,
+    :class:`~distscale.MetricComparison` -> :func:`metric_comparison`.
+
+    Parameters
+    ----------
+    result : result object
+        What to draw.
+    ax : matplotlib Axes, Figure or sequence of Axes, optional
+        Where to draw (see each function).
+    **kwargs
+        Options of the matching function.
+
+    Returns
+    -------
+    matplotlib Axes or Figure
+
+    Raises
+    ------
+    TypeError
+        When no picture is defined for the result's type.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import distscale, distscale.plot
+    >>> pop = distscale.Population.from_dict({1: [0.1, 0.3, 0.2], 2: [0.4, 0.25, 0.5]})
+    >>> ax = distscale.plot.draw(distscale.trend_test(pop))
+    >>> distscale.plot.draw(pop)
+    Traceback (most recent call last):
+    TypeError: distscale.plot has no picture of a Population; see ...
+    """
+    hint = "; see distscale.plot.seed_distributions" if isinstance(result, Population) else ""
+    raise TypeError(f"distscale.plot has no picture of a {type(result).__name__}{hint}")
+
+
+for _type, _function in (
+    (SummaryCurves, summary_curves),
+    (SuccessCurve, success_curve),
+    (DistributionShift, distribution_shift),
+    (ModalityScan, modality_scan),
+    (TrendTestResult, trend),
+    (MonotonicityTestResult, trend),
+    (InverseScalingResult, inverse_scaling),
+    (PerSeedEmergence, seed_trajectories),
+    (MetricComparison, metric_comparison),
+):
+    draw.register(_type, _function)
+del _type, _function
 
 __all__ = [
     "PALETTE",
     "distribution_shift",
+    "draw",
     "inverse_scaling",
     "metric_comparison",
     "modality_scan",

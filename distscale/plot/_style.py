@@ -253,11 +253,12 @@ class _LegendStrip:
 
 
 
-def check_type(result: object, names: str | tuple[str, ...], function: str) -> None:
-    """TypeError unless ``result`` is one of the named result classes."""
-    names = (names,) if isinstance(names, str) else names
-    if type(result).__name__ not in names:
+def check_type(result: object, types: type | tuple[type, ...], function: str) -> None:
+    """TypeError unless ``result`` is an instance of one of the result classes ``types``."""
+    types = (types,) if isinstance(types, type) else tuple(types)
+    if not isinstance(result, types):
+        names = " or ".join(t.__name__ for t in types)
         raise TypeError(
-            f"`result` of distscale.plot.{function} must be a {' or '.join(names)}; "
+            f"`result` of distscale.plot.{function} must be a {names}; "
             f"got {type(result).__name__}"
         )

@@ -11,6 +11,7 @@ from matplotlib.collections import LineCollection
 
 from distscale._lib.success_rule import rule_symbol
 from distscale._lib.validation import check_one_of
+from distscale.describe import PerSeedEmergence, SummaryCurves
 from distscale.plot._style import (
     LABELS,
     PALETTE,
@@ -27,6 +28,7 @@ from distscale.plot._style import (
     vline,
 )
 from distscale.population import Population
+from distscale.success import SuccessCurve
 
 __all__ = ["seed_trajectories", "success_curve", "summary_curves"]
 
@@ -78,7 +80,7 @@ def summary_curves(
     (5, 1)
     >>> plt.close("all")
     """
-    check_type(result, "SummaryCurves", "summary_curves")
+    check_type(result, SummaryCurves, "summary_curves")
     if statistics is None:
         statistics = ("mode", "mean", "p_success", "mean_success", "mean_failure")
     statistics = tuple(statistics)
@@ -192,7 +194,7 @@ def success_curve(result: object, ax: Axes | None = None, *, logx: bool | None =
     ['1/5', '2/5', '4/5', '5/5']
     >>> plt.close("all")
     """
-    check_type(result, "SuccessCurve", "success_curve")
+    check_type(result, SuccessCurve, "success_curve")
     ax = _axes(ax)
     log = result.x == "log" if logx is None else log_x(result.scales, logx)
     draw_success(ax, result, log)
@@ -249,7 +251,7 @@ def seed_trajectories(
     2
     >>> plt.close("all")
     """
-    check_type(result, "PerSeedEmergence", "seed_trajectories")
+    check_type(result, PerSeedEmergence, "seed_trajectories")
     if population is None:
         raise TypeError(
             "seed_trajectories needs `population=`: a PerSeedEmergence keeps each seed's "

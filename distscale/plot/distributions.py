@@ -9,6 +9,7 @@ from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 
 from distscale._lib.validation import check_one_of
+from distscale.describe import DistributionShift
 from distscale.plot._style import (
     CYCLE,
     PALETTE,
@@ -164,7 +165,7 @@ def distribution_shift(
     ['1→2', '2→4']
     >>> plt.close("all")
     """
-    check_type(result, "DistributionShift", "distribution_shift")
+    check_type(result, DistributionShift, "distribution_shift")
     orders = result.p if p is None else (p,)
     for order in orders:
         check_one_of("p", order, result.p)

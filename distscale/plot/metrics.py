@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.figure import FigureBase
 
+from distscale.metrics import MetricComparison
 from distscale.plot._style import (
     PALETTE,
     _curve,
@@ -71,7 +72,7 @@ def metric_comparison(
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
 
-    check_type(result, "MetricComparison", "metric_comparison")
+    check_type(result, MetricComparison, "metric_comparison")
     metrics = tuple(result.metrics)
     k = len(metrics)
     fig, axes = _panels(ax, 2 * k, ncols=k, figsize=(4.4 * k + 0.6, 7.6))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import FigureBase
 
+from distscale.modality import ModalityScan
 from distscale.plot._style import (
     PALETTE,
     _color,
@@ -72,7 +73,7 @@ def modality_scan(
     3
     >>> plt.close("all")
     """
-    check_type(result, "ModalityScan", "modality_scan")
+    check_type(result, ModalityScan, "modality_scan")
     fig, (a_w, a_m, a_p) = _panels(ax, 3, sharex=True, figsize=(8.0, 7.5))
     comp = result.components
     labels = sorted(_unique(comp["component"]), key=_component_order)

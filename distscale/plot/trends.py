@@ -25,6 +25,7 @@ from distscale.plot._style import (
     vline,
 )
 from distscale.plot.curves import draw_success
+from distscale.success import InverseScalingResult, MonotonicityTestResult, TrendTestResult
 
 __all__ = ["inverse_scaling", "trend"]
 
@@ -57,7 +58,7 @@ def _draw_trend(ax: Axes, result: object, log: bool) -> None:
     grid = np.union1d(x, inside)
     fits = [(result.isotonic, {"lw": 2, "color": PALETTE["fit"], "alpha": 0.7}, "isotonic fit "
              f"({getattr(result, 'direction', None) or result.alternative})")]
-    if hasattr(result, "null_means"):
+    if isinstance(result, MonotonicityTestResult):
         fits.append((result.null_means, {"lw": 1.2, "ls": "--", "color": PALETTE["alt_fit"]},
                      "monotone null (close levels merged)"))
     for values, style, label in fits:
@@ -111,17 +112,17 @@ def trend(result: object, ax: Axes | None = None, *, logx: bool | None = None) -
     'Jonckheere trend test (increasing): p = 0.0048'
     >>> plt.close("all")
     """
-    check_type(result, ("TrendTestResult", "MonotonicityTestResult"), "trend")
+    check_type(result, (TrendTestResult, MonotonicityTestResult), "trend")
     ax = _axes(ax)
     _draw_trend(ax, result, log_x(result.scales, logx))
     # one column for a monotonicity test: its long label would make two wider than a panel
-    _legend(ax, above=True, ncol=1 if hasattr(result, "null_means") else 2)
+    _legend(ax, above=True, ncol=1 if isinstance(result, MonotonicityTestResult) else 2)
     ax.set_title(_trend_title(result))
     return ax
 
 
 def _trend_title(result: object) -> str:
-    if type(result).__name__ == "MonotonicityTestResult":
+    if isinstance(result, MonotonicityTestResult):
         return f"Monotonicity test (null: {result.direction} mean): {fmt_p(result.pvalue)}"
     return (
         f"{_TREND_NAMES.get(result.method, result.method)} trend test ({result.alternative}): "
@@ -166,7 +167,7 @@ def inverse_scaling(result: object, ax: object = None, *, logx: bool | None = No
     2
     >>> plt.close("all")
     """
-    check_type(result, "InverseScalingResult", "inverse_scaling")
+    check_type(result, InverseScalingResult, "inverse_scaling")
     fig, (left, right) = _panels(ax, 2, ncols=2, figsize=(11.5, 4.8))
     curve = result.success_curve
     log = curve.x == "log" if logx is None else log_x(curve.scales, logx)

@@ -31,6 +31,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from distscale._lib.results import Result
 from distscale._lib.validation import (
     check_alpha,
     check_bool,
@@ -49,7 +50,7 @@ __all__ = ["Report", "make_report"]
 
 # ============================================================================ the report
 @dataclass(frozen=True, eq=False)
-class Report:
+class Report(Result):
     """What :func:`make_report` wrote.
 
     Attributes

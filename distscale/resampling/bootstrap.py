@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
+from distscale._lib.results import IntervalArrays, Result
 from distscale._lib.validation import (
     check_confidence_level,
     check_n_resamples,
@@ -33,8 +34,8 @@ __all__ = ["BootstrapResult", "bootstrap", "bootstrap_groups", "warn_zero_width"
 _CHUNK_ELEMENTS = 65_536
 
 
-@dataclass(frozen=True)
-class BootstrapResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class BootstrapResult(IntervalArrays, Result):
     """Bootstrap confidence intervals for a vector of statistics.
 
     Attributes

@@ -49,7 +49,7 @@ __all__ = ["NestedBootstrapResult", "nested_bootstrap"]
 LEVELS = ("nested", "seeds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class NestedBootstrapResult(BootstrapResult):
     """Percentile intervals from a two-level (seeds x examples) bootstrap.
 

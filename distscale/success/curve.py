@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from distscale._lib.results import ConfidenceInterval, delegate_plot, frozen, scale_labels
+from distscale._lib.results import ConfidenceInterval, Result, frozen, scale_labels
 from distscale._lib.success_rule import rule_text, success_mask
 from distscale._lib.validation import (
     check_bool,
@@ -59,7 +59,7 @@ MODELS = ("logistic", "quadratic", "isotonic")
 
 # ------------------------------------------------------------------------- result object
 @dataclass(frozen=True, eq=False)
-class SuccessCurve:
+class SuccessCurve(Result):
     """A fitted curve of the probability that a run succeeds, against scale.
 
     Returned by :func:`success_curve`. Arrays are read-only.
@@ -244,9 +244,6 @@ class SuccessCurve:
             }
         )
 
-    def plot(self, ax: object = None) -> object:
-        """Draw the curve with :func:`distscale.plot.success_curve` (imported lazily)."""
-        return delegate_plot("success_curve", self, ax)
 
 
 # ------------------------------------------------------------------------- main function
@@ -503,7 +500,12 @@ def _fit_isotonic(
         warn_no_crossing(fitted.min(), fitted.max())
     else:
         x50 = to_scale(t50, x)
-        x50_ci = ConfidenceInterval(to_scale(boot.ci_low[k], x), to_scale(boot.ci_high[k], x))
+        x50_ci = ConfidenceInterval(
+            to_scale(boot.ci_low[k], x),
+            to_scale(boot.ci_high[k], x),
+            level=boot.confidence_level,
+            method=f"bootstrap {boot.method}",
+        )
         crossings, crossing_cis = (x50,), (x50_ci,)
         if boot.n_valid[k] < n_resamples:
             warnings.warn(

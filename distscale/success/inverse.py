@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from distscale._lib.results import ConfidenceInterval, delegate_plot
+from distscale._lib.results import ConfidenceInterval, Result
 from distscale._lib.success_rule import success_mask
 from distscale._lib.validation import (
     check_alpha,
@@ -41,7 +41,7 @@ _METHOD_NAMES = {"jonckheere": "Jonckheere", "mann-kendall": "Mann-Kendall", "eb
 
 
 @dataclass(frozen=True, eq=False)
-class InverseScalingResult:
+class InverseScalingResult(Result):
     """Result of :func:`inverse_scaling`.
 
     Attributes
@@ -154,9 +154,6 @@ class InverseScalingResult:
             }
         )
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw both panels with :func:`distscale.plot.inverse_scaling` (imported lazily)."""
-        return delegate_plot("inverse_scaling", self, ax, **kwargs)
 
 
 def _fmt(p: float) -> str:
@@ -342,7 +339,12 @@ def inverse_scaling(
     linear = _quiet_curve(pop, model="logistic", **kw)
     if len(scales) >= 3:
         quad, p_u, curvature, vertex = _ushape(pop, kw, linear, (t.min(), t.max()))
-        curvature_ci = ConfidenceInterval(float(quad.coef_ci.low[2]), float(quad.coef_ci.high[2]))
+        curvature_ci = ConfidenceInterval(
+            float(quad.coef_ci.low[2]),
+            float(quad.coef_ci.high[2]),
+            level=quad.coef_ci.level,
+            method=quad.coef_ci.method,
+        )
         aic_q = quad.aic
     else:
         quad, p_u, curvature, vertex, aic_q = None, 1.0, np.nan, np.nan, np.nan
@@ -389,7 +391,12 @@ def inverse_scaling(
 
     unit = "unit ln(scale)" if x == "log" else "unit of scale"
     slope = float(linear.coef[1])
-    slope_ci = ConfidenceInterval(float(linear.coef_ci.low[1]), float(linear.coef_ci.high[1]))
+    slope_ci = ConfidenceInterval(
+        float(linear.coef_ci.low[1]),
+        float(linear.coef_ci.high[1]),
+        level=linear.coef_ci.level,
+        method=linear.coef_ci.method,
+    )
     if shape == "u-shaped":
         ps_text = f"P(success) is U-shaped in scale (lowest near scale {vertex_scale:.3g}, "
         ps_text += f"{_fmt(p_ps)})"

@@ -499,7 +499,12 @@ def fit_parametric(
         cis.append(tuple(edges))
     crossings = tuple(to_scale(centre + half * r, x) for r in roots)
     crossing_cis = tuple(
-        ConfidenceInterval(to_scale(centre + half * a, x), to_scale(centre + half * b, x))
+        ConfidenceInterval(
+            to_scale(centre + half * a, x),
+            to_scale(centre + half * b, x),
+            level=confidence_level,
+            method="wald" if wald else "profile",
+        )
         for a, b in cis
     )
     if crossings:
@@ -542,7 +547,9 @@ def fit_parametric(
         ),
         "coef": frozen(coef),
         "coef_se": frozen(coef_se),
-        "coef_ci": ConfidenceInterval(frozen(lo), frozen(hi)),
+        "coef_ci": ConfidenceInterval(
+            frozen(lo), frozen(hi), level=confidence_level, method="wald" if wald else "profile"
+        ),
         "ci_method": "wald" if wald else "profile",
         **fit,
         "penalized_loglik": pl_hat if firth else fit["loglik"],

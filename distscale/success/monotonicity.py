@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import delegate_plot, frozen, scale_labels
+from distscale._lib.results import Result, frozen, scale_labels
 from distscale._lib.validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population
@@ -102,7 +102,7 @@ def _monotonicity_core(
 
 
 @dataclass(frozen=True, eq=False)
-class MonotonicityTestResult:
+class MonotonicityTestResult(Result):
     """Result of :func:`monotonicity_test`.
 
     Attributes
@@ -161,9 +161,6 @@ class MonotonicityTestResult:
             null_mean=self.null_means,
         )
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw the means and isotonic fit with :func:`distscale.plot.trend` (imported lazily)."""
-        return delegate_plot("trend", self, ax, **kwargs)
 
 
 def monotonicity_test(

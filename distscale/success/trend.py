@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import delegate_plot, frozen, scale_labels
+from distscale._lib.results import Result, frozen, scale_labels
 from distscale._lib.validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population
@@ -58,7 +58,7 @@ PVALUE_METHODS = ("auto", "exact", "normal", "permutation")
 
 # ============================================================================ results
 @dataclass(frozen=True, eq=False)
-class TrendTestResult:
+class TrendTestResult(Result):
     """Result of :func:`trend_test`.
 
     Attributes
@@ -130,9 +130,6 @@ class TrendTestResult:
             self.scales, self.n, weight=self.weight, mean=self.means, isotonic=self.isotonic
         )
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw the means and isotonic fit with :func:`distscale.plot.trend` (imported lazily)."""
-        return delegate_plot("trend", self, ax, **kwargs)
 
 
 def trend_test(

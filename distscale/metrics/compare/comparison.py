@@ -36,7 +36,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import delegate_plot
+from distscale._lib.results import Result
 from distscale._lib.validation import (
     BOOLEAN,
     THRESHOLD,
@@ -108,7 +108,7 @@ def _ro(mapping: Mapping) -> Mapping:
 
 
 @dataclass(frozen=True, eq=False)
-class MetricComparison:
+class MetricComparison(Result):
     """The same runs seen through several metrics; returned by :func:`compare_metrics`.
 
     Mappings are read-only and keyed by metric name.
@@ -225,9 +225,6 @@ class MetricComparison:
         """
         return "\n".join(_persistence(self.verdicts, self.metrics))
 
-    def plot(self, ax: object = None) -> object:
-        """Draw the comparison with :func:`distscale.plot.metric_comparison` (lazily)."""
-        return delegate_plot("metric_comparison", self, ax)
 
 
 def _span(counts: np.ndarray) -> str:

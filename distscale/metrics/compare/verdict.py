@@ -14,7 +14,7 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
-from distscale._lib.results import ConfidenceInterval
+from distscale._lib.results import ConfidenceInterval, Result
 from distscale.describe.emergence_core import MIN_POINTS
 
 #: A *split* (see :func:`compare_metrics`): a point mass at a bound and a Gaussian
@@ -26,8 +26,8 @@ _SPLIT_SEPARATION = 3.0
 _SPLIT_RANGE = 0.25
 
 
-@dataclass(frozen=True)
-class MetricVerdict:
+@dataclass(frozen=True, eq=False, repr=False)
+class MetricVerdict(Result):
     """Plain answer for one metric: does the mean curve jump, are the seeds bimodal?
 
     Attributes
