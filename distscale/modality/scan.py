@@ -103,20 +103,22 @@ _N_BOOT_SEPARATION = 1000
 def holm(pvalues: object) -> np.ndarray:
     """Holm's step-down adjusted p-values; NaN entries are left out of the family.
 
+    The adjustment is statsmodels' ``multipletests(method="holm")`` over the
+    finite p-values; a NaN (a scale that was not tested) stays NaN and does
+    not count towards the family size.
+
     Examples
     --------
     >>> holm([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
     [0.03, 0.06, 0.06, nan]
     """
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out[order] = adj
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
     return out
 
 
