@@ -83,23 +83,23 @@ def time_steps(trainer: EnsembleTrainer, steps: int, timer) -> tuple[float, floa
 # ------------------------------------------------------------- vmap variant
 def _plain_loss(p, tokens, mask, depth, heads):
     """One seed's loss with a plain (non-ensemble) model written functionally."""
-    x = p["tok_emb"][tokens[:, :-1]]
+    x = p["tok_emb.weight"][tokens[:, :-1]]
     b, t, d = x.shape
     future = torch.ones(t, t, dtype=torch.bool).triu(1)
     for i in range(depth):
         def g(n, i=i):
             return p[f"blocks.{i}.{n}"]
 
-        y = F.layer_norm(x, (d,), g("ln1_w"), g("ln1_b"))
-        qkv = (y @ g("w_qkv") + g("b_qkv")).view(b, t, 3, heads, d // heads)
+        y = F.layer_norm(x, (d,), g("ln1.weight"), g("ln1.bias"))
+        qkv = (y @ g("attn.qkv.weight") + g("attn.qkv.bias")).view(b, t, 3, heads, d // heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4)
         s = (q @ k.transpose(-1, -2)) * (d // heads) ** -0.5
         a = torch.softmax(s.masked_fill(future, float("-inf")), -1) @ v
-        x = x + a.transpose(1, 2).reshape(b, t, d) @ g("w_o") + g("b_o")
-        y = F.layer_norm(x, (d,), g("ln2_w"), g("ln2_b"))
-        x = x + F.gelu(y @ g("w_fc1") + g("b_fc1")) @ g("w_fc2") + g("b_fc2")
-    x = F.layer_norm(x, (d,), p["lnf_w"], p["lnf_b"])
-    nll = F.cross_entropy((x @ p["head"]).transpose(1, 2), tokens[:, 1:], reduction="none")
+        x = x + a.transpose(1, 2).reshape(b, t, d) @ g("attn.proj.weight") + g("attn.proj.bias")
+        y = F.layer_norm(x, (d,), g("ln2.weight"), g("ln2.bias"))
+        x = x + F.gelu(y @ g("mlp.fc1.weight") + g("mlp.fc1.bias")) @ g("mlp.fc2.weight") + g("mlp.fc2.bias")
+    x = F.layer_norm(x, (d,), p["ln_f.weight"], p["ln_f.bias"])
+    nll = F.cross_entropy((x @ p["head.weight"]).transpose(1, 2), tokens[:, 1:], reduction="none")
     m = mask[:, 1:].float()
     return (nll * m).sum() / m.sum()
 

@@ -40,9 +40,9 @@ def twin_logits(state: dict, cfg: ModelConfig, tokens: torch.Tensor) -> torch.Te
     b, t = tokens.shape
     d, h = cfg.width, cfg.heads
     dh = d // h
-    x = F.embedding(tokens, state["tok_emb"])
+    x = F.embedding(tokens, state["tok_emb.weight"])
     if cfg.positional == "learned":
-        x = x + state["pos_emb"][:t]
+        x = x + state["pos_emb.weight"][:t]
     if cfg.positional == "rope":
         freqs = cfg.rope_base ** (-torch.arange(0, dh, 2, dtype=torch.float64) / dh)
         rot = torch.polar(torch.ones(t, dh // 2, dtype=torch.float64),
@@ -56,17 +56,17 @@ def twin_logits(state: dict, cfg: ModelConfig, tokens: torch.Tensor) -> torch.Te
         def p(name, i=i):
             return state.get(f"blocks.{i}.{name}")
 
-        y = F.layer_norm(x, (d,), p("ln1_w"), p("ln1_b"))
-        q, k, v = F.linear(y, p("w_qkv").T, p("b_qkv")).split(d, dim=-1)
+        y = F.layer_norm(x, (d,), p("ln1.weight"), p("ln1.bias"))
+        q, k, v = F.linear(y, p("attn.qkv.weight").T, p("attn.qkv.bias")).split(d, dim=-1)
         q, k, v = (z.view(b, t, h, dh).transpose(1, 2) for z in (q, k, v))
         if cfg.positional == "rope":
             q, k = rope(q), rope(k)
         a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        x = x + F.linear(a.transpose(1, 2).reshape(b, t, d), p("w_o").T, p("b_o"))
-        y = F.layer_norm(x, (d,), p("ln2_w"), p("ln2_b"))
-        x = x + F.linear(F.gelu(F.linear(y, p("w_fc1").T, p("b_fc1"))), p("w_fc2").T, p("b_fc2"))
-    x = F.layer_norm(x, (d,), state["lnf_w"], state["lnf_b"])
-    return x @ state["head"]
+        x = x + F.linear(a.transpose(1, 2).reshape(b, t, d), p("attn.proj.weight").T, p("attn.proj.bias"))
+        y = F.layer_norm(x, (d,), p("ln2.weight"), p("ln2.bias"))
+        x = x + F.linear(F.gelu(F.linear(y, p("mlp.fc1.weight").T, p("mlp.fc1.bias"))), p("mlp.fc2.weight").T, p("mlp.fc2.bias"))
+    x = F.layer_norm(x, (d,), state["ln_f.weight"], state["ln_f.bias"])
+    return x @ state["head.weight"]
 
 
 def make(cfg, seeds, vocab=20, max_positions=32):
@@ -99,17 +99,17 @@ def test_member_initialisation_does_not_depend_on_the_ensemble():
     for name in alone:
         assert torch.equal(alone[name], inside[name]), name
     other = make(cfg, [12]).member_state(0)
-    assert not torch.equal(alone["tok_emb"], other["tok_emb"])
+    assert not torch.equal(alone["tok_emb.weight"], other["tok_emb.weight"])
 
 
 def test_initialisation_statistics():
     # GPT-2 style init: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 * depth)).
     cfg = ModelConfig(depth=2, width=64, heads=4)
     state = make(cfg, [0]).member_state(0)
-    assert abs(state["blocks.0.w_qkv"].std().item() - 0.02) < 0.001
-    assert abs(state["blocks.1.w_fc2"].std().item() - 0.01) < 0.0005
-    assert torch.equal(state["blocks.0.ln1_w"], torch.ones(64))
-    assert torch.equal(state["blocks.0.b_qkv"], torch.zeros(192))
+    assert abs(state["blocks.0.attn.qkv.weight"].std().item() - 0.02) < 0.001
+    assert abs(state["blocks.1.mlp.fc2.weight"].std().item() - 0.01) < 0.0005
+    assert torch.equal(state["blocks.0.ln1.weight"], torch.ones(64))
+    assert torch.equal(state["blocks.0.attn.qkv.bias"], torch.zeros(192))
 
 
 def test_parameter_count_by_hand():

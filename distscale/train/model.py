@@ -7,15 +7,22 @@ members run through the same batched matrix products (``torch.bmm``), so
 member ``k`` of an ensemble computes exactly what the same seed computes
 alone (tested to 1e-5 over several training steps).
 
-Architecture: token embedding (+ learned position embedding, or rotary
-embedding in attention, or nothing: ``"nope"``), ``depth`` pre-LayerNorm
-blocks (causal multi-head self-attention, GELU MLP), a final LayerNorm and an
-untied output projection. Weights are drawn from ``torch.Generator`` objects
-seeded per member; the global torch RNG is never used.
+Architecture, in the style of nanoGPT's ``model.py``: token embedding (+
+learned position embedding, or rotary embedding in attention, or nothing:
+``"nope"``), ``depth`` pre-LayerNorm :class:`Block` modules (an
+:class:`Attention` and an :class:`MLP`, each with its own ``forward`` over the
+ensemble dimension), a final LayerNorm and an untied output projection. The
+ensemble layers (:class:`EnsembleLinear`, :class:`EnsembleLayerNorm`,
+:class:`EnsembleEmbedding`) hold one slice of weights per member. Weights are
+initialised through ``Module.apply`` with one ``torch.Generator`` per member
+(GPT-2's scheme: N(0, ``init_std``), residual projections scaled by
+``1/sqrt(2 * depth)``); the global torch RNG is never used. The model builds
+its optimiser's parameter groups (:meth:`EnsembleTransformer.optimizer_groups`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
@@ -23,7 +30,16 @@ import torch.nn.functional as F
 
 from distscale.train.config import ModelConfig, check_int, derive_seed
 
-__all__ = ["EnsembleTransformer", "KVCache"]
+__all__ = [
+    "MLP",
+    "Attention",
+    "Block",
+    "EnsembleEmbedding",
+    "EnsembleLayerNorm",
+    "EnsembleLinear",
+    "EnsembleTransformer",
+    "KVCache",
+]
 
 
 class KVCache:
@@ -35,23 +51,69 @@ class KVCache:
         self.length = 0
 
 
-class _Block(torch.nn.Module):
-    def __init__(self, params: dict[str, torch.Tensor]) -> None:
+# ------------------------------------------------------------------ ensemble layers
+class EnsembleLinear(torch.nn.Module):
+    """``E`` independent linear maps: ``x @ W + b`` per member.
+
+    ``weight`` is ``(E, d_in, d_out)``, ``bias`` ``(E, d_out)`` or None. Member
+    weights are drawn N(0, ``init_std``) by :meth:`reset_member`.
+    """
+
+    def __init__(self, n_members: int, d_in: int, d_out: int, *, bias: bool, init_std: float):
         super().__init__()
-        for name, value in params.items():
-            self.register_parameter(name, torch.nn.Parameter(value))
+        self.weight = torch.nn.Parameter(torch.empty(n_members, d_in, d_out))
+        self.bias = torch.nn.Parameter(torch.zeros(n_members, d_out)) if bias else None
+        self.init_std = init_std
+
+    def reset_member(self, k: int, generator: torch.Generator) -> None:
+        """Draw member ``k``'s weights from ``generator``; zero its bias."""
+        self.weight.data[k].normal_(0.0, self.init_std, generator=generator)
+        if self.bias is not None:
+            self.bias.data[k].zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (E, N, d_in) -> (E, N, d_out)
+        if self.bias is None:
+            return torch.bmm(x, self.weight)
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight)
 
 
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    """Per-member ``x @ W + b`` for x (E, N, in), W (E, in, out), b (E, out)."""
-    if bias is None:
-        return torch.bmm(x, weight)
-    return torch.baddbmm(bias.unsqueeze(1), x, weight)
+class EnsembleLayerNorm(torch.nn.Module):
+    """Layer normalisation with a per-member scale ``(E, d)`` and shift ``(E, d)``."""
+
+    def __init__(self, n_members: int, d: int) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(n_members, d))
+        self.bias = torch.nn.Parameter(torch.zeros(n_members, d))
+
+    def reset_member(self, k: int, generator: torch.Generator) -> None:
+        """Member ``k`` starts as the identity: scale 1, shift 0 (draws nothing)."""
+        self.weight.data[k].fill_(1.0)
+        self.bias.data[k].zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (E, N, d) -> (E, N, d)
+        y = F.layer_norm(x, x.shape[-1:])
+        return torch.addcmul(self.bias.unsqueeze(1), y, self.weight.unsqueeze(1))
 
 
-def _layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    y = F.layer_norm(x, x.shape[-1:])
-    return torch.addcmul(bias.unsqueeze(1), y, weight.unsqueeze(1))
+class EnsembleEmbedding(torch.nn.Module):
+    """A table of ``n`` vectors per member, ``weight`` ``(E, n, d)``, drawn N(0, ``init_std``)."""
+
+    def __init__(self, n_members: int, n: int, d: int, *, init_std: float) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.empty(n_members, n, d))
+        self.init_std = init_std
+
+    def reset_member(self, k: int, generator: torch.Generator) -> None:
+        """Draw member ``k``'s table from ``generator``."""
+        self.weight.data[k].normal_(0.0, self.init_std, generator=generator)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        # ids: (E, B, T) -> (E, B, T, d); member k looks up its own table
+        n_members, n, d = self.weight.shape
+        offsets = (torch.arange(n_members, device=ids.device) * n).view(-1, 1, 1)
+        return self.weight.reshape(n_members * n, d)[ids + offsets]
 
 
 def _attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool) -> torch.Tensor:
@@ -74,6 +136,79 @@ def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tens
     half = x.shape[-1] // 2
     x1, x2 = x[..., :half], x[..., half:]
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
+class Attention(torch.nn.Module):
+    """Causal multi-head self-attention of every member (one fused q/k/v projection)."""
+
+    def __init__(self, config: ModelConfig, n_members: int) -> None:
+        super().__init__()
+        d = config.width
+        out_std = config.init_std / (2 * config.depth) ** 0.5  # GPT-2's residual scaling
+        self.heads, self.head_width = config.heads, config.head_width
+        self.qkv = EnsembleLinear(n_members, d, 3 * d, bias=config.bias, init_std=config.init_std)
+        self.proj = EnsembleLinear(n_members, d, d, bias=config.bias, init_std=out_std)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        batch: int,
+        rope: tuple[torch.Tensor, torch.Tensor] | None = None,
+        cache: KVCache | None = None,
+        layer: int = 0,
+    ) -> torch.Tensor:
+        n_members, n_tokens, d = x.shape  # (E, B*T, d)
+        time, h, dh = n_tokens // batch, self.heads, self.head_width
+        start = 0 if cache is None else cache.length
+        qkv = self.qkv(x).view(n_members, batch, time, 3, h, dh)  # (E, B, T, 3, H, dh)
+        qkv = qkv.permute(3, 0, 1, 4, 2, 5).reshape(3, n_members * batch, h, time, dh)
+        q, k, v = qkv[0], qkv[1], qkv[2]  # each (E*B, H, T, dh)
+        if rope is not None:
+            q, k = _rotate(q, *rope), _rotate(k, *rope)
+        if cache is not None:
+            if start > 0:  # append to the cached keys/values: (E*B, H, start + T, dh)
+                k = torch.cat([cache.keys[layer], k], dim=2)
+                v = torch.cat([cache.values[layer], v], dim=2)
+            cache.keys[layer], cache.values[layer] = k, v
+        y = _attention(q, k, v, causal=start == 0 and time > 1)  # (E*B, H, T, dh)
+        y = y.view(n_members, batch, h, time, dh).transpose(2, 3)  # (E, B, T, H, dh)
+        return self.proj(y.reshape(n_members, n_tokens, d))  # (E, B*T, d)
+
+
+class MLP(torch.nn.Module):
+    """The feed-forward part of a block: ``fc2(gelu(fc1(x)))`` per member."""
+
+    def __init__(self, config: ModelConfig, n_members: int) -> None:
+        super().__init__()
+        d, m = config.width, config.mlp_width
+        out_std = config.init_std / (2 * config.depth) ** 0.5
+        self.fc1 = EnsembleLinear(n_members, d, m, bias=config.bias, init_std=config.init_std)
+        self.fc2 = EnsembleLinear(n_members, m, d, bias=config.bias, init_std=out_std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(F.gelu(self.fc1(x)))  # (E, N, d) -> (E, N, m) -> (E, N, d)
+
+
+class Block(torch.nn.Module):
+    """A pre-LayerNorm transformer block: ``x + attn(ln1(x))``, then ``x + mlp(ln2(x))``."""
+
+    def __init__(self, config: ModelConfig, n_members: int) -> None:
+        super().__init__()
+        self.ln1 = EnsembleLayerNorm(n_members, config.width)
+        self.attn = Attention(config, n_members)
+        self.ln2 = EnsembleLayerNorm(n_members, config.width)
+        self.mlp = MLP(config, n_members)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        batch: int,
+        rope: tuple[torch.Tensor, torch.Tensor] | None = None,
+        cache: KVCache | None = None,
+        layer: int = 0,
+    ) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x), batch, rope, cache, layer)  # (E, B*T, d)
+        return x + self.mlp(self.ln2(x))
 
 
 class EnsembleTransformer(torch.nn.Module):
@@ -143,25 +278,22 @@ class EnsembleTransformer(torch.nn.Module):
         self.seeds = tuple(seeds)
         self.max_positions = max_positions
 
-        members = [self._init_member(s) for s in seeds]
-        stacked = {k: torch.stack([m[k] for m in members]).to(device) for k in members[0]}
-        self.tok_emb = torch.nn.Parameter(stacked.pop("tok_emb"))
+        n, d, std = len(seeds), config.width, config.init_std
+        # Registration order is the order in which each member draws its weights
+        # (``apply`` visits children in order): embeddings, blocks, final norm, head.
+        self.tok_emb = EnsembleEmbedding(n, vocab_size, d, init_std=std)
         self.pos_emb = (
-            torch.nn.Parameter(stacked.pop("pos_emb")) if config.positional == "learned" else None
+            EnsembleEmbedding(n, max_positions, d, init_std=std)
+            if config.positional == "learned"
+            else None
         )
-        self.head = torch.nn.Parameter(stacked.pop("head"))
-        self.lnf_w = torch.nn.Parameter(stacked.pop("lnf_w"))
-        self.lnf_b = torch.nn.Parameter(stacked.pop("lnf_b"))
-        self.blocks = torch.nn.ModuleList(
-            _Block(
-                {
-                    k.split(".", 1)[1]: v
-                    for k, v in stacked.items()
-                    if k.startswith(f"block{i}.")
-                }
-            )
-            for i in range(config.depth)
-        )
+        self.blocks = torch.nn.ModuleList(Block(config, n) for _ in range(config.depth))
+        self.ln_f = EnsembleLayerNorm(n, d)
+        self.head = EnsembleLinear(n, d, vocab_size, bias=False, init_std=std)
+        for k, seed in enumerate(seeds):
+            generator = torch.Generator().manual_seed(derive_seed(seed, "init"))
+            self.apply(functools.partial(_reset_member, k=k, generator=generator))
+        self.to(device)  # drawn on the CPU first: a seed gives the same weights on any device
         if config.positional == "rope":
             dh = config.head_width
             inv_freq = config.rope_base ** (-torch.arange(0, dh, 2, dtype=torch.float64) / dh)
@@ -170,40 +302,11 @@ class EnsembleTransformer(torch.nn.Module):
         else:
             self.inv_freq = None
 
-    # ------------------------------------------------------------------ init
-    def _init_member(self, seed: int) -> dict[str, torch.Tensor]:
-        """All parameters of one member, drawn in a fixed order from its own generator."""
-        cfg = self.config
-        gen = torch.Generator().manual_seed(derive_seed(seed, "init"))
-        d, m, v = cfg.width, cfg.mlp_width, self.vocab_size
-        std, out_std = cfg.init_std, cfg.init_std / (2 * cfg.depth) ** 0.5
-
-        def normal(*shape: int, s: float = std) -> torch.Tensor:
-            return torch.empty(shape).normal_(0.0, s, generator=gen)
-
-        p: dict[str, torch.Tensor] = {"tok_emb": normal(v, d)}
-        if cfg.positional == "learned":
-            p["pos_emb"] = normal(self.max_positions, d)
-        for i in range(cfg.depth):
-            b = f"block{i}."
-            p[b + "ln1_w"], p[b + "ln1_b"] = torch.ones(d), torch.zeros(d)
-            p[b + "w_qkv"] = normal(d, 3 * d)
-            p[b + "w_o"] = normal(d, d, s=out_std)
-            p[b + "ln2_w"], p[b + "ln2_b"] = torch.ones(d), torch.zeros(d)
-            p[b + "w_fc1"] = normal(d, m)
-            p[b + "w_fc2"] = normal(m, d, s=out_std)
-            if cfg.bias:
-                p[b + "b_qkv"], p[b + "b_o"] = torch.zeros(3 * d), torch.zeros(d)
-                p[b + "b_fc1"], p[b + "b_fc2"] = torch.zeros(m), torch.zeros(d)
-        p["lnf_w"], p["lnf_b"] = torch.ones(d), torch.zeros(d)
-        p["head"] = normal(d, v)
-        return p
-
     # ------------------------------------------------------------- accessors
     @property
     def ensemble_size(self) -> int:
         """Number of members ``E``."""
-        return int(self.tok_emb.shape[0])
+        return int(self.tok_emb.weight.shape[0])
 
     @property
     def n_params(self) -> int:
@@ -213,7 +316,7 @@ class EnsembleTransformer(torch.nn.Module):
     @property
     def device(self) -> torch.device:
         """Device of the parameters."""
-        return self.tok_emb.device
+        return self.tok_emb.weight.device
 
     def decay_parameters(self) -> tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]:
         """``(decayed, not_decayed)``: weight matrices and embeddings vs biases and norms."""
@@ -221,6 +324,28 @@ class EnsembleTransformer(torch.nn.Module):
         for p in self.parameters():
             (decay if p.ndim >= 3 else no_decay).append(p)
         return decay, no_decay
+
+    def optimizer_groups(self, weight_decay: float) -> list[dict]:
+        """Parameter groups for an optimiser: weight decay on matrices and embeddings only.
+
+        Parameters
+        ----------
+        weight_decay : float
+            Decoupled weight decay of the weight matrices and embeddings;
+            biases and layer-norm parameters get none.
+
+        Returns
+        -------
+        list of dict
+            ``[{"params": decayed, "weight_decay": weight_decay}, {"params":
+            not_decayed, "weight_decay": 0.0}]`` (the second only when not empty),
+            ready for :class:`torch.optim.AdamW`.
+        """
+        decay, no_decay = self.decay_parameters()
+        groups = [{"params": decay, "weight_decay": weight_decay}]
+        if no_decay:
+            groups.append({"params": no_decay, "weight_decay": 0.0})
+        return groups
 
     def member_state(self, k: int) -> dict[str, torch.Tensor]:
         """Detached copies of member ``k``'s parameters, keyed by parameter name."""
@@ -265,37 +390,25 @@ class EnsembleTransformer(torch.nn.Module):
             raise ValueError(
                 f"sequence of {start + time} tokens exceeds max_positions={self.max_positions}"
             )
-        d, h, dh, v = cfg.width, cfg.heads, cfg.head_width, self.vocab_size
-        offsets = (torch.arange(n_members, device=tokens.device) * v).view(-1, 1, 1)
-        x = self.tok_emb.reshape(n_members * v, d)[tokens + offsets]
+        x = self.tok_emb(tokens)  # (E, B, T, d)
         if self.pos_emb is not None:
-            x = x + self.pos_emb[:, start : start + time].unsqueeze(1)
-        x = x.reshape(n_members, batch * time, d)
+            x = x + self.pos_emb.weight[:, start : start + time].unsqueeze(1)
+        x = x.reshape(n_members, batch * time, cfg.width)  # (E, B*T, d)
+        rope = None
         if self.inv_freq is not None:
             pos = torch.arange(start, start + time, device=x.device, dtype=torch.float32)
-            angles = pos[:, None] * self.inv_freq[None, :]
-            cos, sin = angles.cos(), angles.sin()
-        for i, blk in enumerate(self.blocks):
-            y = _layer_norm(x, blk.ln1_w, blk.ln1_b)
-            qkv = _linear(y, blk.w_qkv, getattr(blk, "b_qkv", None))
-            qkv = qkv.view(n_members, batch, time, 3, h, dh).permute(3, 0, 1, 4, 2, 5)
-            qkv = qkv.reshape(3, n_members * batch, h, time, dh)
-            q, k, val = qkv[0], qkv[1], qkv[2]
-            if self.inv_freq is not None:
-                q, k = _rotate(q, cos, sin), _rotate(k, cos, sin)
-            if cache is not None:
-                if start > 0:
-                    k = torch.cat([cache.keys[i], k], dim=2)
-                    val = torch.cat([cache.values[i], val], dim=2)
-                cache.keys[i], cache.values[i] = k, val
-            att = _attention(q, k, val, causal=start == 0 and time > 1)
-            att = att.view(n_members, batch, h, time, dh).transpose(2, 3)
-            att = att.reshape(n_members, batch * time, d)
-            x = x + _linear(att, blk.w_o, getattr(blk, "b_o", None))
-            y = _layer_norm(x, blk.ln2_w, blk.ln2_b)
-            y = F.gelu(_linear(y, blk.w_fc1, getattr(blk, "b_fc1", None)))
-            x = x + _linear(y, blk.w_fc2, getattr(blk, "b_fc2", None))
+            angles = pos[:, None] * self.inv_freq[None, :]  # (T, dh/2)
+            rope = (angles.cos(), angles.sin())
+        for i, block in enumerate(self.blocks):
+            x = block(x, batch, rope, cache, i)
         if cache is not None:
             cache.length = start + time
-        x = _layer_norm(x, self.lnf_w, self.lnf_b)
-        return torch.bmm(x, self.head).view(n_members, batch, time, v)
+        logits = self.head(self.ln_f(x))  # (E, B*T, vocab)
+        return logits.view(n_members, batch, time, self.vocab_size)
+
+
+def _reset_member(module: torch.nn.Module, *, k: int, generator: torch.Generator) -> None:
+    """``apply`` hook: initialise member ``k`` of every layer that has parameters."""
+    reset = getattr(module, "reset_member", None)
+    if reset is not None:
+        reset(k, generator)

@@ -196,10 +196,7 @@ class EnsembleTrainer:
             max_positions=model.max_positions or task.max_sequence_length,
             device=self.device,
         )
-        decay, no_decay = self.model.decay_parameters()
-        groups = [{"params": decay, "weight_decay": train.weight_decay}]
-        if no_decay:
-            groups.append({"params": no_decay, "weight_decay": 0.0})
+        groups = self.model.optimizer_groups(train.weight_decay)
         self.optimizer = torch.optim.AdamW(groups, lr=train.lr, betas=train.betas, eps=train.eps)
         self.params = [p for g in groups for p in g["params"]]
         if train.data_seed is None:
