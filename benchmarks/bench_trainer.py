@@ -97,7 +97,8 @@ def _plain_loss(p, tokens, mask, depth, heads):
         a = torch.softmax(s.masked_fill(future, float("-inf")), -1) @ v
         x = x + a.transpose(1, 2).reshape(b, t, d) @ g("attn.proj.weight") + g("attn.proj.bias")
         y = F.layer_norm(x, (d,), g("ln2.weight"), g("ln2.bias"))
-        x = x + F.gelu(y @ g("mlp.fc1.weight") + g("mlp.fc1.bias")) @ g("mlp.fc2.weight") + g("mlp.fc2.bias")
+        hidden = F.gelu(y @ g("mlp.fc1.weight") + g("mlp.fc1.bias"))
+        x = x + hidden @ g("mlp.fc2.weight") + g("mlp.fc2.bias")
     x = F.layer_norm(x, (d,), p["ln_f.weight"], p["ln_f.bias"])
     nll = F.cross_entropy((x @ p["head.weight"]).transpose(1, 2), tokens[:, 1:], reduction="none")
     m = mask[:, 1:].float()
