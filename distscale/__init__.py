@@ -6,6 +6,7 @@ how does that distribution change as models grow?
 
 from distscale import datasets, io, metrics
 from distscale._lib.results import ConfidenceInterval
+from distscale._lib.version import __version__
 from distscale._lib.warnings import DegenerateDataWarning, DroppedRowsWarning
 from distscale.describe import (
     CurveEmergence,
@@ -54,8 +55,6 @@ from distscale.success import (
     success_curve,
     trend_test,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BootstrapResult",

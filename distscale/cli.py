@@ -70,7 +70,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="distscale",
         description="Distributional scaling analysis of seed populations.",
     )
-    from distscale import __version__
+    from distscale._lib.version import __version__
 
     parser.add_argument("--version", action="version", version=f"distscale {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

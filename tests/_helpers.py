@@ -10,9 +10,13 @@ import pandas as pd
 
 from distscale import DegenerateDataWarning
 
+#: The repository's root folder.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: Small data files of the tests (tests/data).
+TEST_DATA = REPO_ROOT / "tests" / "data"
 #: ``shared/data`` beside the repository (present for developers and in CI);
 #: tests that read it skip when it is absent.
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def bimodal(n_scales, n_seeds, seed, p_success=None):

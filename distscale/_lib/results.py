@@ -246,8 +246,15 @@ def pick(labels: list[object], mask: np.ndarray) -> list[object]:
     return [labels[i] for i in np.flatnonzero(mask)]
 
 
-def frozen(arr: np.ndarray) -> np.ndarray:
-    """A read-only copy of ``arr`` (result objects never share a caller's array)."""
-    arr = np.array(arr)
+def frozen(arr: object, dtype: object = None) -> np.ndarray:
+    """A read-only copy of ``arr`` (result objects never share a caller's array).
+
+    Examples
+    --------
+    >>> a = frozen([1, 2], dtype=float)
+    >>> a.dtype, a.flags.writeable
+    (dtype('float64'), False)
+    """
+    arr = np.array(arr, dtype=dtype)
     arr.flags.writeable = False
     return arr

@@ -79,12 +79,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from distscale._lib.results import Result
+from distscale._lib.results import frozen
 from distscale._lib.validation import (
     check_alpha,
     check_bounds,
@@ -105,115 +103,12 @@ from distscale.modality.checks import (
 )
 from distscale.modality.em import SD_FLOOR, fit_batch
 from distscale.modality.lrt import bootstrap_lrt
+from distscale.modality.results import ComponentSelection, MixtureFit
 
 __all__ = ["ComponentSelection", "MixtureFit", "fit_mixture", "select_components"]
 
 
 # --------------------------------------------------------------------- results
-@dataclass(frozen=True, eq=False, repr=False)
-class MixtureFit(Result):
-    """A fitted one-dimensional Gaussian mixture, with point masses at bounds.
-
-    Gaussian components are sorted by mean, so ``labels`` ("low", "high" for
-    two components) are stable. Weights are probabilities of the whole
-    distribution: ``weights.sum() + point_mass_weights.sum() == 1``.
-
-    Attributes
-    ----------
-    weights, means, sds : numpy.ndarray
-        Gaussian components, shape ``(k,)``, sorted by mean.
-    point_mass_locations, point_mass_weights : numpy.ndarray
-        Point masses at the bounds that hold at least one value, shape ``(m,)``.
-    log_likelihood : float
-        Mixed discrete/continuous log-likelihood (see the module notes).
-    bic : float
-        ``-2 log_likelihood + n_parameters log n``.
-    n_parameters : int
-        ``3 k - 1 + m``.
-    n : int
-        Number of values; ``n_continuous`` of them lie strictly inside the bounds.
-    n_continuous : int
-    converged : bool
-        Whether EM met its tolerance within ``max_iter`` steps.
-    n_iter : int
-        EM steps of the best start.
-    responsibilities : numpy.ndarray
-        Shape ``(n, k + m)``: posterior probability of each component (Gaussians
-        first, then point masses) for each value, in the input order.
-    sd_floor : float
-        The smallest allowed component sd, in data units.
-    at_floor : numpy.ndarray
-        Which components have their sd held at the floor.
-    degenerate : bool
-        A component takes half or more of its weight from one repeated value
-        (collapsed onto ties; see the module notes).
-    bounds : tuple of float or None
-    labels : tuple of str
-        Component labels: Gaussians then point masses (e.g. ``"at 0"``).
-    """
-
-    weights: np.ndarray
-    means: np.ndarray
-    sds: np.ndarray
-    point_mass_locations: np.ndarray
-    point_mass_weights: np.ndarray
-    log_likelihood: float
-    bic: float
-    n_parameters: int
-    n: int
-    n_continuous: int
-    converged: bool
-    n_iter: int
-    responsibilities: np.ndarray = field(repr=False)
-    sd_floor: float = field(repr=False)
-    at_floor: np.ndarray = field(repr=False)
-    degenerate: bool = False
-    bounds: tuple[float, float] | None = None
-    labels: tuple[str, ...] = ()
-
-    @property
-    def n_components(self) -> int:
-        """Number of Gaussian components."""
-        return int(self.means.size)
-
-    def pdf(self, x: object) -> np.ndarray:
-        """Density of the Gaussian part at ``x`` (point masses excluded)."""
-        xx = np.asarray(x, dtype=float)[..., None]
-        z = (xx - self.means) / self.sds
-        dens = self.weights * np.exp(-0.5 * z * z) / (self.sds * math.sqrt(2 * math.pi))
-        return dens.sum(axis=-1)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per component: label, kind, weight, mean, sd (0 for a point mass).
-
-        Examples
-        --------
-        >>> fit = fit_mixture([0.0, 0.0, 0.2, 0.3, 0.25, 0.8, 0.85, 0.9, 1.0],
-        ...                   bounds=(0, 1), rng=0)
-        >>> fit.to_frame()[["component", "kind"]].values.tolist()
-        [['low', 'gaussian'], ['high', 'gaussian'], ['at 0', 'point mass'], ['at 1', 'point mass']]
-        """
-        k = self.means.size
-        return pd.DataFrame(
-            {
-                "component": list(self.labels),
-                "kind": ["gaussian"] * k + ["point mass"] * self.point_mass_locations.size,
-                "weight": np.concatenate([self.weights, self.point_mass_weights]),
-                "mean": np.concatenate([self.means, self.point_mass_locations]),
-                "sd": np.concatenate([self.sds, np.zeros(self.point_mass_locations.size)]),
-                "at_floor": np.concatenate(
-                    [self.at_floor, np.zeros(self.point_mass_locations.size, dtype=bool)]
-                ),
-            }
-        )
-
-
-def _frozen(arr: object, dtype: object = float) -> np.ndarray:
-    out = np.array(arr, dtype=dtype)
-    out.flags.writeable = False
-    return out
-
-
 def assemble_fit(
     x: np.ndarray,
     inside: np.ndarray,
@@ -240,11 +135,11 @@ def assemble_fit(
     share = single_value_share(x[inside], resp_inside)
     degenerate = bool(k >= 2 and np.any(share >= 0.5))
     return MixtureFit(
-        weights=_frozen(row["weights"] * cont),
-        means=_frozen(row["means"]),
-        sds=_frozen(row["sds"]),
-        point_mass_locations=_frozen(locs),
-        point_mass_weights=_frozen(pm_w),
+        weights=frozen(row["weights"] * cont, float),
+        means=frozen(row["means"], float),
+        sds=frozen(row["sds"], float),
+        point_mass_locations=frozen(locs, float),
+        point_mass_weights=frozen(pm_w, float),
         log_likelihood=ll,
         bic=-2.0 * ll + n_par * math.log(n),
         n_parameters=n_par,
@@ -252,9 +147,9 @@ def assemble_fit(
         n_continuous=n_in,
         converged=bool(row["converged"]),
         n_iter=int(row["n_iter"]),
-        responsibilities=_frozen(resp),
+        responsibilities=frozen(resp, float),
         sd_floor=float(row["floor"]),
-        at_floor=_frozen(row["at_floor"], bool),
+        at_floor=frozen(row["at_floor"], bool),
         degenerate=degenerate,
         bounds=bounds,
         labels=component_labels(k) + tuple(point_label(b) for b in locs),
@@ -390,69 +285,6 @@ def fit_mixture(
             stacklevel=2,
         )
     return fit
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class ComponentSelection(Result):
-    """The number of Gaussian components chosen for one sample.
-
-    Attributes
-    ----------
-    n_components : int
-        The chosen number of Gaussian components.
-    method : str
-        ``"lrt"`` (sequential parametric-bootstrap likelihood-ratio tests of
-        ``k`` against ``k + 1``, stopping at the first that is not
-        significant) or ``"bic"`` (smallest BIC).
-    fits : tuple of MixtureFit
-        Fits with ``1, 2, ...`` components (as many as were fitted).
-    bic : numpy.ndarray
-        BIC of each fit.
-    lrt_statistic, pvalue : numpy.ndarray
-        ``2 (log L(k + 1) - log L(k))`` and its bootstrap p-value for each
-        test performed (``k = 1, 2, ...``); empty for ``"bic"``.
-    alpha : float
-    n_resamples : int
-    """
-
-    n_components: int
-    method: str
-    fits: tuple[MixtureFit, ...] = field(repr=False)
-    bic: np.ndarray
-    lrt_statistic: np.ndarray
-    pvalue: np.ndarray
-    alpha: float
-    n_resamples: int
-
-    @property
-    def fit(self) -> MixtureFit:
-        """The fit with the chosen number of components."""
-        return self.fits[self.n_components - 1]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per number of components: BIC, and the test of it against one more.
-
-        Examples
-        --------
-        >>> sel = select_components([0.1, 0.2, 0.15, 0.9, 0.95, 0.85], method="bic")
-        >>> sel.to_frame().columns.tolist()
-        ['n_components', 'bic', 'lrt_statistic', 'pvalue', 'selected']
-        """
-        k = len(self.fits)
-        stat = np.full(k, np.nan)
-        pval = np.full(k, np.nan)
-        stat[: self.lrt_statistic.size] = self.lrt_statistic
-        pval[: self.pvalue.size] = self.pvalue
-        return pd.DataFrame(
-            {
-                "n_components": np.arange(1, k + 1),
-                "bic": self.bic,
-                "lrt_statistic": stat,
-                "pvalue": pval,
-                "selected": np.arange(1, k + 1) == self.n_components,
-            }
-        )
-
 
 
 def select_components(
@@ -593,9 +425,9 @@ def select_components(
         n_components=chosen,
         method=method,
         fits=tuple(fits),
-        bic=_frozen([f.bic for f in fits]),
-        lrt_statistic=_frozen(stats),
-        pvalue=_frozen(pvals),
+        bic=frozen([f.bic for f in fits], float),
+        lrt_statistic=frozen(stats, float),
+        pvalue=frozen(pvals, float),
         alpha=alpha,
         n_resamples=n_resamples,
     )

@@ -62,12 +62,11 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from distscale._lib.results import ConfidenceInterval, Result, scale_labels
+from distscale._lib.results import ConfidenceInterval, frozen, scale_labels
 from distscale._lib.validation import (
     Real,
     check_alpha,
@@ -89,7 +88,8 @@ from distscale.modality.checks import (
 )
 from distscale.modality.components import ashman_d, component_table
 from distscale.modality.lrt import bootstrap_lrt, fit_groups
-from distscale.modality.mixture import SD_FLOOR, MixtureFit, _frozen, assemble_fit
+from distscale.modality.mixture import SD_FLOOR, assemble_fit
+from distscale.modality.results import MixtureFit, ModalityScan
 from distscale.population import Population, as_population
 
 __all__ = ["ModalityScan", "holm", "modality_scan"]
@@ -120,175 +120,6 @@ def holm(pvalues: object) -> np.ndarray:
     if ok.any():
         out[ok] = multipletests(p[ok], method="holm")[1]
     return out
-
-
-@dataclass(frozen=True, eq=False)
-class ModalityScan(Result):
-    """Per-scale modality of a population, and its capacity threshold.
-
-    Arrays have one entry per scale (aligned with ``scales``).
-
-    Attributes
-    ----------
-    scales : numpy.ndarray
-    n_seeds, n_continuous : numpy.ndarray
-        Seeds per scale, and how many of them lie strictly inside ``bounds``.
-    dip_statistic, dip_pvalue : numpy.ndarray
-        Hartigan's dip test (table p-values) on all values of the scale.
-    bimodality_coefficient : numpy.ndarray
-        Sarle's BC (NaN below 4 seeds or for identical values, with a warning).
-    n_components : numpy.ndarray
-        Number of Gaussian components chosen at each scale, on its own
-        (sequential LRT at ``alpha``, unadjusted; or BIC for ``"bic"`` and
-        ``"dip"``); 0 where every value sits at a bound.
-    lrt_statistic, lrt_pvalue : numpy.ndarray or None
-        Test of one against two Gaussian components (``method="lrt"`` only).
-    bic : numpy.ndarray
-        ``(n_scales, max_components)`` BIC of each fit (NaN where too few
-        distinct values to fit that many components).
-    pvalue, adjusted_pvalue : numpy.ndarray or None
-        The bimodality p-value of ``method`` and its Holm adjustment over
-        the scales (None for ``"bic"``). NaN where not tested (degenerate).
-    separation : numpy.ndarray
-        Ashman's D of the two Gaussian components of the two-component fit,
-        ``sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)``; point masses
-        at ``bounds`` take no part. NaN where there is no two-component fit.
-    separation_ci : ConfidenceInterval
-        Arrays ``low``, ``high``: seed-bootstrap percentile interval of D at
-        ``confidence_level``. Computed at every scale with a two-component
-        fit that is not degenerate when ``n_boot_ci`` is given, and at least
-        wherever it decides ``bimodal``; NaN elsewhere.
-    min_separation : float or None
-    bimodal : numpy.ndarray
-        Detected as bimodal: adjusted p-value ``<= alpha`` (a Monte Carlo
-        p-value ``(1 + count) / (B + 1)`` then has size exactly ``alpha``
-        when ``alpha (B + 1)`` is an integer) -- for ``"bic"``: two
-        components chosen -- and, with ``min_separation`` (``"lrt"`` and
-        ``"bic"``), ``separation`` and the lower end of ``separation_ci`` both
-        ``>= min_separation``; never where degenerate.
-    degenerate : numpy.ndarray
-        Two-component fit collapsed onto ties, or too few values to test.
-    fits : tuple of MixtureFit or None
-        The fit with the chosen number of components at each scale (None
-        where every value sits at a bound).
-    components : pandas.DataFrame
-        Tidy: ``scale, component, kind, parameter, estimate, ci_low, ci_high``;
-        Gaussian components are labelled by the order of their means
-        (``"low"``, ``"high"``; ``"single"`` for one component) at every
-        scale and in every bootstrap replicate, so labels never switch;
-        point masses are labelled ``"at 0"`` etc.
-    capacity_threshold : float or None
-        Smallest scale detected as bimodal (None if none).
-    success_threshold : float or None
-    higher_is_better : bool
-    p_success : numpy.ndarray or None
-        Fraction of seeds that succeed (value ``> success_threshold``, or
-        ``<`` when ``higher_is_better=False``), as :func:`distscale.summary_curves`.
-    success_scale : float or None
-        Smallest scale where ``p_success > 0.5`` (None if none).
-    method, correction : str
-    alpha, confidence_level : float
-    n_resamples, n_boot_ci : int
-    bounds : tuple or None
-    metric, scale_name : object
-    """
-
-    scales: np.ndarray
-    n_seeds: np.ndarray
-    n_continuous: np.ndarray
-    dip_statistic: np.ndarray
-    dip_pvalue: np.ndarray
-    bimodality_coefficient: np.ndarray
-    n_components: np.ndarray
-    lrt_statistic: np.ndarray | None
-    lrt_pvalue: np.ndarray | None
-    bic: np.ndarray
-    pvalue: np.ndarray | None
-    adjusted_pvalue: np.ndarray | None
-    separation: np.ndarray
-    separation_ci: ConfidenceInterval = field(repr=False)
-    min_separation: float | None
-    bimodal: np.ndarray
-    degenerate: np.ndarray
-    fits: tuple[MixtureFit | None, ...] = field(repr=False)
-    components: pd.DataFrame = field(repr=False)
-    capacity_threshold: float | None
-    success_threshold: float | None
-    higher_is_better: bool
-    p_success: np.ndarray | None
-    success_scale: float | None
-    method: str
-    correction: str
-    alpha: float
-    confidence_level: float
-    n_resamples: int
-    n_boot_ci: int
-    bounds: tuple[float, float] | None
-    metric: Hashable
-    scale_name: Hashable
-
-    def __repr__(self) -> str:
-        thr = "none" if self.capacity_threshold is None else f"{self.capacity_threshold:g}"
-        out = (
-            f"ModalityScan({self.scales.size} scales, method={self.method!r}, "
-            f"bimodal at {int(self.bimodal.sum())}, capacity threshold {thr}"
-        )
-        if self.success_threshold is not None:
-            s = "none" if self.success_scale is None else f"{self.success_scale:g}"
-            out += f", P(success) > 0.5 from {s}"
-        return out + ")"
-
-    def per_scale(self) -> pd.DataFrame:
-        """One row per scale with the scalar results (a wide table)."""
-        cols: dict[str, object] = {
-            "scale": self.scales,
-            "n_seeds": self.n_seeds,
-            "n_continuous": self.n_continuous,
-            "dip_statistic": self.dip_statistic,
-            "dip_pvalue": self.dip_pvalue,
-            "bimodality_coefficient": self.bimodality_coefficient,
-            "n_components": self.n_components,
-        }
-        if self.lrt_statistic is not None:
-            cols["lrt_statistic"] = self.lrt_statistic
-            cols["lrt_pvalue"] = self.lrt_pvalue
-        if self.pvalue is not None:
-            cols["adjusted_pvalue"] = self.adjusted_pvalue
-        cols["separation"] = self.separation
-        cols["separation_ci_low"] = self.separation_ci.low
-        cols["separation_ci_high"] = self.separation_ci.high
-        cols["bimodal"] = self.bimodal
-        cols["degenerate"] = self.degenerate
-        if self.p_success is not None:
-            cols["p_success"] = self.p_success
-        return pd.DataFrame(cols)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy table: ``scale, component, statistic, estimate, ci_low, ci_high``.
-
-        Scale-level statistics (``n_seeds``, ``dip_pvalue``, ``bimodal`` ...)
-        have ``component`` missing and no interval, except ``separation``
-        (Ashman's D) which carries its bootstrap interval, as the component
-        parameters (``weight``, ``mean``, ``sd``) do.
-        """
-        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high"])
-        long = wide.melt(id_vars="scale", var_name="statistic", value_name="estimate")
-        long["estimate"] = long["estimate"].astype(float)
-        long["component"] = None
-        long["ci_low"] = np.nan
-        long["ci_high"] = np.nan
-        sep = (long["statistic"] == "separation").to_numpy()
-        long.loc[sep, "ci_low"] = np.asarray(self.separation_ci.low, dtype=float)
-        long.loc[sep, "ci_high"] = np.asarray(self.separation_ci.high, dtype=float)
-        comp = self.components.rename(columns={"parameter": "statistic"})
-        cols = ["scale", "component", "statistic", "estimate", "ci_low", "ci_high"]
-        out = pd.concat([long[cols], comp[cols]], ignore_index=True)
-        return out.sort_values(["scale"], kind="stable").reset_index(drop=True)
-
-
-
-
-
 
 
 def modality_scan(
@@ -618,31 +449,34 @@ def modality_scan(
     capacity = float(scales[np.flatnonzero(bimodal)[0]]) if bimodal.any() else None
 
     return ModalityScan(
-        scales=_frozen(scales),
-        n_seeds=_frozen(n_seeds, np.int64),
-        n_continuous=_frozen(n_cont, np.int64),
-        dip_statistic=_frozen(dip_stat),
-        dip_pvalue=_frozen(dip_p),
-        bimodality_coefficient=_frozen(bc),
-        n_components=_frozen(chosen, np.int64),
-        lrt_statistic=None if lrt_stat is None else _frozen(lrt_stat),
-        lrt_pvalue=None if lrt_p is None else _frozen(lrt_p),
-        bic=_frozen(bic),
-        pvalue=None if pvalue is None else _frozen(pvalue),
-        adjusted_pvalue=None if adjusted is None else _frozen(adjusted),
-        separation=_frozen(separation),
+        scales=frozen(scales, float),
+        n_seeds=frozen(n_seeds, np.int64),
+        n_continuous=frozen(n_cont, np.int64),
+        dip_statistic=frozen(dip_stat, float),
+        dip_pvalue=frozen(dip_p, float),
+        bimodality_coefficient=frozen(bc, float),
+        n_components=frozen(chosen, np.int64),
+        lrt_statistic=None if lrt_stat is None else frozen(lrt_stat, float),
+        lrt_pvalue=None if lrt_p is None else frozen(lrt_p, float),
+        bic=frozen(bic, float),
+        pvalue=None if pvalue is None else frozen(pvalue, float),
+        adjusted_pvalue=None if adjusted is None else frozen(adjusted, float),
+        separation=frozen(separation, float),
         separation_ci=ConfidenceInterval(
-            _frozen(sep_low), _frozen(sep_high), level=confidence_level, method="percentile"
+            frozen(sep_low, float),
+            frozen(sep_high, float),
+            level=confidence_level,
+            method="percentile",
         ),
         min_separation=min_separation,
-        bimodal=_frozen(bimodal, bool),
-        degenerate=_frozen(degenerate, bool),
+        bimodal=frozen(bimodal, bool),
+        degenerate=frozen(degenerate, bool),
         fits=chosen_fits,
         components=components,
         capacity_threshold=capacity,
         success_threshold=success_threshold,
         higher_is_better=bool(higher_is_better),
-        p_success=None if p_success is None else _frozen(p_success),
+        p_success=None if p_success is None else frozen(p_success, float),
         success_scale=success_scale,
         method=method,
         correction="holm",

@@ -260,7 +260,7 @@ def render_page(
     ctx: Context, summary: list[str], notes: list[str], figures: list[FigureFile]
 ) -> str:
     """The self-contained HTML page (templates in ``distscale/report/templates``)."""
-    from distscale import __version__
+    from distscale._lib.version import __version__
 
     figs = {f.name: f for f in figures}
     sections = []

@@ -64,7 +64,7 @@ class SweepStatus:
 def _versions() -> dict[str, str]:
     import torch
 
-    from distscale import __version__
+    from distscale._lib.version import __version__
 
     return {"distscale": __version__, "torch": torch.__version__,
             "python": sys.version.split()[0]}

@@ -29,8 +29,7 @@ from distscale.success.rank_tests import (
     grouped_rank_test,
     tie_blocks,
 )
-
-from ._helpers import bimodal, quiet
+from tests._helpers import bimodal, quiet
 
 
 # ------------------------------------------------------------------ naive twins

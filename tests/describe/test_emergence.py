@@ -23,7 +23,6 @@ import math
 import re
 import statistics
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,8 +40,9 @@ from distscale import (
     linearity,
     per_seed_emergence,
 )
+from tests._helpers import SHARED_DATA
 
-RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "polypythias-ngram-losses" / "raw"
+RAW = SHARED_DATA / "polypythias-ngram-losses" / "raw"
 
 
 # ------------------------------------------------------------------ reference twin

@@ -26,12 +26,13 @@ import pytest
 import distscale
 from distscale import DroppedRowsWarning, Population
 from distscale.io import parse_size, read_lm_eval, read_population
+from tests._helpers import SHARED_DATA, TEST_DATA
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = TEST_DATA
 PYTHIA = DATA / "pythia-v1-evals"
 LMEVAL04 = DATA / "lm-eval-0.4"
 PYTHIA_160M_DEDUPED_FINAL = PYTHIA / "pythia-160m-deduped/zero-shot/160m-deduped_step143000.json"
-SHARED_EVALS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pythia-v1-evals"
+SHARED_EVALS = SHARED_DATA / "pythia-v1-evals"
 
 SIZE = r"pythia-(?P<scale>[0-9.]+[mb])"
 

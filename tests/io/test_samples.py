@@ -30,8 +30,9 @@ import pytest
 import distscale
 from distscale.io import read_lm_eval_samples, read_samples
 from distscale.io.samples import write_samples
+from tests._helpers import TEST_DATA
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = TEST_DATA
 SAMPLES = DATA / "lm_eval_samples"
 OLD = SAMPLES / "lm-eval-0.4.0" / "pretrained__EleutherAI__pythia-70m_mmlu_abstract_algebra.jsonl"
 SIZE = r"pythia-([0-9]+m)"

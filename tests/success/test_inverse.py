@@ -17,8 +17,7 @@ from scipy import stats
 
 import distscale
 from distscale import DegenerateDataWarning, Population, inverse_scaling
-
-from ._helpers import collect_degenerate, quiet
+from tests._helpers import collect_degenerate, quiet
 
 SCALES = [2, 4, 8, 16, 32, 64]
 

@@ -33,8 +33,9 @@ from distscale.modality.dip import (
     dip_statistic,
     dip_test,
 )
+from tests._helpers import REPO_ROOT, TEST_DATA
 
-DATA = Path(__file__).parent / "data"
+DATA = TEST_DATA
 LONG_DOUBLE_IS_DOUBLE = np.finfo(np.longdouble).eps == np.finfo(float).eps
 
 
@@ -317,7 +318,7 @@ def test_shipped_table_regenerates_exactly():
 
     import pandas as pd
 
-    path = Path(__file__).parents[1] / "scripts" / "make_dip_table.py"
+    path = REPO_ROOT / "scripts" / "make_dip_table.py"
     spec = importlib.util.spec_from_file_location("make_dip_table", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)

@@ -37,6 +37,7 @@ from distscale.train import (  # noqa: E402
     summarize_runs,
     train_population,
 )
+from tests._helpers import REPO_ROOT  # noqa: E402
 
 TASK = CountTask(train_lengths=(1, 2, 3), test_lengths=(4, 5), n_numbers=8)
 MODEL = ModelConfig(depth=1, width=16, heads=2)
@@ -451,7 +452,7 @@ def test_cli_train_missing_config(tmp_path, capsys):
 
 
 def test_example_config_parses(tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = str(REPO_ROOT)
     sweep = Sweep.from_config(os.path.join(root, "examples", "count_sweep.toml"),
                               store=tmp_path / "r.sqlite")
     assert sweep.grid.n_runs == 8 * 48 and sweep.ensemble_size == 8

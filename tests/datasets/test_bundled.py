@@ -34,8 +34,9 @@ from distscale.datasets import (
     load_polypythias,
     load_pythia_mmlu,
 )
+from tests._helpers import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 FIXTURES = REPO / "tests" / "data" / "pythia-v1-evals"
 SHARED = REPO.parent / "shared" / "data"
 POLY_RAW = SHARED / "polypythias-ngram-losses" / "raw"

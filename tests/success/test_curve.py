@@ -27,8 +27,7 @@ from scipy import optimize, special, stats
 import distscale
 from distscale import Population, SuccessCurve, success_curve
 from distscale.success.logistic import _Binomial, _separated
-
-from ._helpers import SHARED_DATA, collect_degenerate, quiet
+from tests._helpers import SHARED_DATA, collect_degenerate, quiet
 
 # --------------------------------------------------------------------------- fixtures
 #: The separated example of issue 5: 0/10, 0/10, 3/10, 10/10, 10/10.

@@ -11,7 +11,6 @@ import gzip
 import itertools
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +23,9 @@ from distscale.datasets import (
     COUNT_POPULATION_METRICS,
     load_count_population,
 )
+from tests._helpers import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 DATA = ROOT / "distscale" / "datasets" / "data" / "count_population.csv.gz"
 CONFIG = ROOT / "scripts" / "count_population.toml"
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,9 +28,10 @@ from statsmodels.stats.multitest import multipletests
 import distscale
 from distscale import DegenerateDataWarning, Population, fit_mixture, modality_scan
 from distscale.modality.scan import holm
+from tests._helpers import SHARED_DATA, TEST_DATA
 
-DATA = Path(__file__).parent / "data"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = TEST_DATA
+SHARED = SHARED_DATA
 
 
 def berts() -> pd.DataFrame:

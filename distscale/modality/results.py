@@ -1,0 +1,345 @@
+"""The result objects of the modality topic: a mixture fit, a choice of components, a scan.
+
+:class:`MixtureFit` (:func:`~distscale.fit_mixture`),
+:class:`ComponentSelection` (:func:`~distscale.select_components`) and
+:class:`ModalityScan` (:func:`~distscale.modality_scan`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from distscale._lib.results import ConfidenceInterval, Result
+
+__all__ = ["ComponentSelection", "MixtureFit", "ModalityScan"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class MixtureFit(Result):
+    """A fitted one-dimensional Gaussian mixture, with point masses at bounds.
+
+    Gaussian components are sorted by mean, so ``labels`` ("low", "high" for
+    two components) are stable. Weights are probabilities of the whole
+    distribution: ``weights.sum() + point_mass_weights.sum() == 1``.
+
+    Attributes
+    ----------
+    weights, means, sds : numpy.ndarray
+        Gaussian components, shape ``(k,)``, sorted by mean.
+    point_mass_locations, point_mass_weights : numpy.ndarray
+        Point masses at the bounds that hold at least one value, shape ``(m,)``.
+    log_likelihood : float
+        Mixed discrete/continuous log-likelihood (see the module notes).
+    bic : float
+        ``-2 log_likelihood + n_parameters log n``.
+    n_parameters : int
+        ``3 k - 1 + m``.
+    n : int
+        Number of values; ``n_continuous`` of them lie strictly inside the bounds.
+    n_continuous : int
+    converged : bool
+        Whether EM met its tolerance within ``max_iter`` steps.
+    n_iter : int
+        EM steps of the best start.
+    responsibilities : numpy.ndarray
+        Shape ``(n, k + m)``: posterior probability of each component (Gaussians
+        first, then point masses) for each value, in the input order.
+    sd_floor : float
+        The smallest allowed component sd, in data units.
+    at_floor : numpy.ndarray
+        Which components have their sd held at the floor.
+    degenerate : bool
+        A component takes half or more of its weight from one repeated value
+        (collapsed onto ties; see the module notes).
+    bounds : tuple of float or None
+    labels : tuple of str
+        Component labels: Gaussians then point masses (e.g. ``"at 0"``).
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    sds: np.ndarray
+    point_mass_locations: np.ndarray
+    point_mass_weights: np.ndarray
+    log_likelihood: float
+    bic: float
+    n_parameters: int
+    n: int
+    n_continuous: int
+    converged: bool
+    n_iter: int
+    responsibilities: np.ndarray = field(repr=False)
+    sd_floor: float = field(repr=False)
+    at_floor: np.ndarray = field(repr=False)
+    degenerate: bool = False
+    bounds: tuple[float, float] | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def n_components(self) -> int:
+        """Number of Gaussian components."""
+        return int(self.means.size)
+
+    def pdf(self, x: object) -> np.ndarray:
+        """Density of the Gaussian part at ``x`` (point masses excluded)."""
+        xx = np.asarray(x, dtype=float)[..., None]
+        z = (xx - self.means) / self.sds
+        dens = self.weights * np.exp(-0.5 * z * z) / (self.sds * math.sqrt(2 * math.pi))
+        return dens.sum(axis=-1)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per component: label, kind, weight, mean, sd (0 for a point mass).
+
+        Examples
+        --------
+        >>> from distscale import fit_mixture
+        >>> fit = fit_mixture([0.0, 0.0, 0.2, 0.3, 0.25, 0.8, 0.85, 0.9, 1.0],
+        ...                   bounds=(0, 1), rng=0)
+        >>> fit.to_frame()[["component", "kind"]].values.tolist()
+        [['low', 'gaussian'], ['high', 'gaussian'], ['at 0', 'point mass'], ['at 1', 'point mass']]
+        """
+        k = self.means.size
+        return pd.DataFrame(
+            {
+                "component": list(self.labels),
+                "kind": ["gaussian"] * k + ["point mass"] * self.point_mass_locations.size,
+                "weight": np.concatenate([self.weights, self.point_mass_weights]),
+                "mean": np.concatenate([self.means, self.point_mass_locations]),
+                "sd": np.concatenate([self.sds, np.zeros(self.point_mass_locations.size)]),
+                "at_floor": np.concatenate(
+                    [self.at_floor, np.zeros(self.point_mass_locations.size, dtype=bool)]
+                ),
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ComponentSelection(Result):
+    """The number of Gaussian components chosen for one sample.
+
+    Attributes
+    ----------
+    n_components : int
+        The chosen number of Gaussian components.
+    method : str
+        ``"lrt"`` (sequential parametric-bootstrap likelihood-ratio tests of
+        ``k`` against ``k + 1``, stopping at the first that is not
+        significant) or ``"bic"`` (smallest BIC).
+    fits : tuple of MixtureFit
+        Fits with ``1, 2, ...`` components (as many as were fitted).
+    bic : numpy.ndarray
+        BIC of each fit.
+    lrt_statistic, pvalue : numpy.ndarray
+        ``2 (log L(k + 1) - log L(k))`` and its bootstrap p-value for each
+        test performed (``k = 1, 2, ...``); empty for ``"bic"``.
+    alpha : float
+    n_resamples : int
+    """
+
+    n_components: int
+    method: str
+    fits: tuple[MixtureFit, ...] = field(repr=False)
+    bic: np.ndarray
+    lrt_statistic: np.ndarray
+    pvalue: np.ndarray
+    alpha: float
+    n_resamples: int
+
+    @property
+    def fit(self) -> MixtureFit:
+        """The fit with the chosen number of components."""
+        return self.fits[self.n_components - 1]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per number of components: BIC, and the test of it against one more.
+
+        Examples
+        --------
+        >>> from distscale import select_components
+        >>> sel = select_components([0.1, 0.2, 0.15, 0.9, 0.95, 0.85], method="bic")
+        >>> sel.to_frame().columns.tolist()
+        ['n_components', 'bic', 'lrt_statistic', 'pvalue', 'selected']
+        """
+        k = len(self.fits)
+        stat = np.full(k, np.nan)
+        pval = np.full(k, np.nan)
+        stat[: self.lrt_statistic.size] = self.lrt_statistic
+        pval[: self.pvalue.size] = self.pvalue
+        return pd.DataFrame(
+            {
+                "n_components": np.arange(1, k + 1),
+                "bic": self.bic,
+                "lrt_statistic": stat,
+                "pvalue": pval,
+                "selected": np.arange(1, k + 1) == self.n_components,
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ModalityScan(Result):
+    """Per-scale modality of a population, and its capacity threshold.
+
+    Arrays have one entry per scale (aligned with ``scales``).
+
+    Attributes
+    ----------
+    scales : numpy.ndarray
+    n_seeds, n_continuous : numpy.ndarray
+        Seeds per scale, and how many of them lie strictly inside ``bounds``.
+    dip_statistic, dip_pvalue : numpy.ndarray
+        Hartigan's dip test (table p-values) on all values of the scale.
+    bimodality_coefficient : numpy.ndarray
+        Sarle's BC (NaN below 4 seeds or for identical values, with a warning).
+    n_components : numpy.ndarray
+        Number of Gaussian components chosen at each scale, on its own
+        (sequential LRT at ``alpha``, unadjusted; or BIC for ``"bic"`` and
+        ``"dip"``); 0 where every value sits at a bound.
+    lrt_statistic, lrt_pvalue : numpy.ndarray or None
+        Test of one against two Gaussian components (``method="lrt"`` only).
+    bic : numpy.ndarray
+        ``(n_scales, max_components)`` BIC of each fit (NaN where too few
+        distinct values to fit that many components).
+    pvalue, adjusted_pvalue : numpy.ndarray or None
+        The bimodality p-value of ``method`` and its Holm adjustment over
+        the scales (None for ``"bic"``). NaN where not tested (degenerate).
+    separation : numpy.ndarray
+        Ashman's D of the two Gaussian components of the two-component fit,
+        ``sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)``; point masses
+        at ``bounds`` take no part. NaN where there is no two-component fit.
+    separation_ci : ConfidenceInterval
+        Arrays ``low``, ``high``: seed-bootstrap percentile interval of D at
+        ``confidence_level``. Computed at every scale with a two-component
+        fit that is not degenerate when ``n_boot_ci`` is given, and at least
+        wherever it decides ``bimodal``; NaN elsewhere.
+    min_separation : float or None
+    bimodal : numpy.ndarray
+        Detected as bimodal: adjusted p-value ``<= alpha`` (a Monte Carlo
+        p-value ``(1 + count) / (B + 1)`` then has size exactly ``alpha``
+        when ``alpha (B + 1)`` is an integer) -- for ``"bic"``: two
+        components chosen -- and, with ``min_separation`` (``"lrt"`` and
+        ``"bic"``), ``separation`` and the lower end of ``separation_ci`` both
+        ``>= min_separation``; never where degenerate.
+    degenerate : numpy.ndarray
+        Two-component fit collapsed onto ties, or too few values to test.
+    fits : tuple of MixtureFit or None
+        The fit with the chosen number of components at each scale (None
+        where every value sits at a bound).
+    components : pandas.DataFrame
+        Tidy: ``scale, component, kind, parameter, estimate, ci_low, ci_high``;
+        Gaussian components are labelled by the order of their means
+        (``"low"``, ``"high"``; ``"single"`` for one component) at every
+        scale and in every bootstrap replicate, so labels never switch;
+        point masses are labelled ``"at 0"`` etc.
+    capacity_threshold : float or None
+        Smallest scale detected as bimodal (None if none).
+    success_threshold : float or None
+    higher_is_better : bool
+    p_success : numpy.ndarray or None
+        Fraction of seeds that succeed (value ``> success_threshold``, or
+        ``<`` when ``higher_is_better=False``), as :func:`distscale.summary_curves`.
+    success_scale : float or None
+        Smallest scale where ``p_success > 0.5`` (None if none).
+    method, correction : str
+    alpha, confidence_level : float
+    n_resamples, n_boot_ci : int
+    bounds : tuple or None
+    metric, scale_name : object
+    """
+
+    scales: np.ndarray
+    n_seeds: np.ndarray
+    n_continuous: np.ndarray
+    dip_statistic: np.ndarray
+    dip_pvalue: np.ndarray
+    bimodality_coefficient: np.ndarray
+    n_components: np.ndarray
+    lrt_statistic: np.ndarray | None
+    lrt_pvalue: np.ndarray | None
+    bic: np.ndarray
+    pvalue: np.ndarray | None
+    adjusted_pvalue: np.ndarray | None
+    separation: np.ndarray
+    separation_ci: ConfidenceInterval = field(repr=False)
+    min_separation: float | None
+    bimodal: np.ndarray
+    degenerate: np.ndarray
+    fits: tuple[MixtureFit | None, ...] = field(repr=False)
+    components: pd.DataFrame = field(repr=False)
+    capacity_threshold: float | None
+    success_threshold: float | None
+    higher_is_better: bool
+    p_success: np.ndarray | None
+    success_scale: float | None
+    method: str
+    correction: str
+    alpha: float
+    confidence_level: float
+    n_resamples: int
+    n_boot_ci: int
+    bounds: tuple[float, float] | None
+    metric: Hashable
+    scale_name: Hashable
+
+    def __repr__(self) -> str:
+        thr = "none" if self.capacity_threshold is None else f"{self.capacity_threshold:g}"
+        out = (
+            f"ModalityScan({self.scales.size} scales, method={self.method!r}, "
+            f"bimodal at {int(self.bimodal.sum())}, capacity threshold {thr}"
+        )
+        if self.success_threshold is not None:
+            s = "none" if self.success_scale is None else f"{self.success_scale:g}"
+            out += f", P(success) > 0.5 from {s}"
+        return out + ")"
+
+    def per_scale(self) -> pd.DataFrame:
+        """One row per scale with the scalar results (a wide table)."""
+        cols: dict[str, object] = {
+            "scale": self.scales,
+            "n_seeds": self.n_seeds,
+            "n_continuous": self.n_continuous,
+            "dip_statistic": self.dip_statistic,
+            "dip_pvalue": self.dip_pvalue,
+            "bimodality_coefficient": self.bimodality_coefficient,
+            "n_components": self.n_components,
+        }
+        if self.lrt_statistic is not None:
+            cols["lrt_statistic"] = self.lrt_statistic
+            cols["lrt_pvalue"] = self.lrt_pvalue
+        if self.pvalue is not None:
+            cols["adjusted_pvalue"] = self.adjusted_pvalue
+        cols["separation"] = self.separation
+        cols["separation_ci_low"] = self.separation_ci.low
+        cols["separation_ci_high"] = self.separation_ci.high
+        cols["bimodal"] = self.bimodal
+        cols["degenerate"] = self.degenerate
+        if self.p_success is not None:
+            cols["p_success"] = self.p_success
+        return pd.DataFrame(cols)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: ``scale, component, statistic, estimate, ci_low, ci_high``.
+
+        Scale-level statistics (``n_seeds``, ``dip_pvalue``, ``bimodal`` ...)
+        have ``component`` missing and no interval, except ``separation``
+        (Ashman's D) which carries its bootstrap interval, as the component
+        parameters (``weight``, ``mean``, ``sd``) do.
+        """
+        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high"])
+        long = wide.melt(id_vars="scale", var_name="statistic", value_name="estimate")
+        long["estimate"] = long["estimate"].astype(float)
+        long["component"] = None
+        long["ci_low"] = np.nan
+        long["ci_high"] = np.nan
+        sep = (long["statistic"] == "separation").to_numpy()
+        long.loc[sep, "ci_low"] = np.asarray(self.separation_ci.low, dtype=float)
+        long.loc[sep, "ci_high"] = np.asarray(self.separation_ci.high, dtype=float)
+        comp = self.components.rename(columns={"parameter": "statistic"})
+        cols = ["scale", "component", "statistic", "estimate", "ci_low", "ci_high"]
+        out = pd.concat([long[cols], comp[cols]], ignore_index=True)
+        return out.sort_values(["scale"], kind="stable").reset_index(drop=True)
