@@ -13,7 +13,7 @@ file (see ``examples/count_sweep.toml`` and ``docs/training.md``); needs the
 ``distscale report [PATH] --scale COL --seed COL --value COL --threshold T
 [--bounds LO HI] [--lower-is-better] [--out DIR]`` runs every analysis and
 writes a self-contained HTML page with figures and tables (see
-:func:`distscale.report.make_report` and ``docs/report.md``). With no PATH it
+:func:`distscale.make_report` and ``docs/report.md``). With no PATH it
 runs on the bundled count-task population.
 
 Errors are printed as one readable line on stderr with exit status 2; set

@@ -175,7 +175,7 @@ warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
 
 # -- Re-exported constants ----------------------------------------------------------
 # A constant documented with a ``#:`` comment where it is defined (e.g.
-# ``distscale.run_table.EVAL_METRICS``) and re-exported elsewhere
+# ``distscale.io.run_table.EVAL_METRICS``) and re-exported elsewhere
 # (``distscale.train.EVAL_METRICS``) would otherwise be shown with the
 # docstring of its type ("Built-in immutable sequence...") or none.
 def _reexported_data_doc(app, what, name, obj, options, lines):

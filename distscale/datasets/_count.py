@@ -13,7 +13,7 @@ from distscale.population import Population
 __all__ = ["COUNT_POPULATION_DEFAULTS", "COUNT_POPULATION_METRICS", "load_count_population"]
 
 #: Metric columns of :func:`load_count_population` (the trainer's
-#: :data:`distscale.run_table.EVAL_METRICS`).
+#: :data:`distscale.io.run_table.EVAL_METRICS`).
 COUNT_POPULATION_METRICS = EVAL_METRICS
 
 #: How the main job (``distscale report`` without a path) reads the population:

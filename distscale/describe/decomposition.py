@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, IntervalArrays, Result, frozen
 from distscale._lib.success_rule import success_mask
 from distscale._lib.validation import (
@@ -157,6 +158,7 @@ class MeanDecomposition(IntervalArrays, Result):
         )
 
 
+@fill_doc
 def decompose_mean(
     pop: Population | pd.DataFrame,
     *,
@@ -180,17 +182,14 @@ def decompose_mean(
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
-        With a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
-    threshold : float
-        A run succeeds when its value is strictly above it (below it with
-        ``higher_is_better=False``), as in :func:`distscale.summary_curves`.
-    higher_is_better : bool, default True
-    metric : str, optional
-    n_resamples : int, default 1000
-    confidence_level : float, default 0.95
-    rng : int, numpy.random.Generator or None
-    scale, seed, value : str, optional
+    %(pop)s
+    %(threshold)s
+    %(higher_is_better)s
+    %(metric)s
+    %(n_resamples)s
+    %(confidence_level)s
+    %(rng)s
+    %(columns)s
 
     Returns
     -------

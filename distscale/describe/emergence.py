@@ -17,7 +17,7 @@ and find both highly linear and highly emergent seeds in one population;
 :func:`per_seed_emergence` does that, and :func:`curve_emergence` scores the
 summary curves (mode, mean, P(success), ...) of
 :func:`distscale.summary_curves`
-(both defined in :mod:`distscale.emergence_curves`).
+(both defined in :mod:`distscale.describe.emergence_curves`).
 
 Conventions (the Appendix formulas leave them open; BIG-bench's own scoring
 code was not available to check against, so they are stated here):

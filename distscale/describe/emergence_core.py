@@ -2,9 +2,9 @@
 
 :func:`score_curves` computes ``I(y)``, linearity and breakthroughness of many
 curves at once (rows of one array, all on the same number of points) with
-the conventions stated in :mod:`distscale.emergence`; also the warning texts
-and label formatting shared by :mod:`distscale.emergence` (one curve) and
-:mod:`distscale.emergence_curves` (per-seed and summary curves).
+the conventions stated in :mod:`distscale.describe.emergence`; also the warning texts
+and label formatting shared by :mod:`distscale.describe.emergence` (one curve) and
+:mod:`distscale.describe.emergence_curves` (per-seed and summary curves).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 of a population, as Zhao et al. (arXiv 2502.17356) do;
 :func:`curve_emergence` scores the summary curves (mode, mean, P(success),
 ...) of :func:`distscale.summary_curves`. The definitions and conventions
-are those of :mod:`distscale.emergence`, which also exports both functions
+are those of :mod:`distscale.describe.emergence`, which also exports both functions
 and their result classes.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import Result, frozen
 from distscale._lib.validation import format_labels
 from distscale._lib.warnings import DegenerateDataWarning
@@ -120,6 +121,7 @@ def _check_min_scales(min_scales: object) -> int:
     return int(min_scales)
 
 
+@fill_doc
 def per_seed_emergence(
     pop: Population | pd.DataFrame,
     *,
@@ -150,12 +152,10 @@ def per_seed_emergence(
         The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
         A population with several tasks must be narrowed first with
         ``pop.select(task=...)``.
-    metric : str, optional
-        Which metric column, when the population has several.
+    %(metric)s
     min_scales : int, default 3
         Fewest scales a seed's curve needs to be scored (at least 3).
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame (see :func:`~distscale.as_population`).
+    %(columns)s
 
     Returns
     -------
@@ -374,7 +374,7 @@ def curve_emergence(curves: object) -> CurveEmergence:
     Parameters
     ----------
     curves : pandas.DataFrame or object with ``.to_frame()``
-        The curves, e.g. a :class:`~distscale.summary.SummaryCurves`.
+        The curves, e.g. a :class:`~distscale.describe.summary.SummaryCurves`.
 
     Returns
     -------

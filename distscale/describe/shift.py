@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import IntervalArrays, Result, frozen, pick, scale_labels
 from distscale._lib.validation import (
     check_confidence_level,
@@ -211,6 +212,7 @@ class DistributionShift(IntervalArrays, Result):
 
 
 
+@fill_doc
 def distribution_shift(
     pop: Population | pd.DataFrame,
     *,
@@ -242,19 +244,17 @@ def distribution_shift(
     pop : Population or pandas.DataFrame
         The runs; at least two scales. With a DataFrame pass ``scale=``,
         ``seed=`` and ``value=``.
-    metric : str, optional
-        Which metric column, when the population has several.
+    %(metric)s
     distance : {"wasserstein"}
     p : float or sequence of float, default (1, 2)
         Orders of the Wasserstein distance, each >= 1.
-    n_resamples : int, default 1000
-    confidence_level : float, default 0.95
+    %(n_resamples)s
+    %(confidence_level)s
     method : {"percentile", "bca"}
-    rng : int, numpy.random.Generator or None
+    %(rng)s
     progress : bool, default False
         Show a progress bar over scale steps.
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame.
+    %(columns)s
 
     Returns
     -------

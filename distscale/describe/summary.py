@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import (
     ConfidenceInterval,
     IntervalArrays,
@@ -300,6 +301,7 @@ class SummaryCurves(IntervalArrays, Result):
 
 
 
+@fill_doc
 def summary_curves(
     pop: Population | pd.DataFrame,
     *,
@@ -321,7 +323,7 @@ def summary_curves(
     mean and the median of the metric over seeds; the fraction of runs that
     succeed; the mean of the successful runs and of the failed runs. Each
     gets a seed-bootstrap confidence interval, resampling the seeds of each
-    scale independently (:func:`distscale.bootstrap.bootstrap`).
+    scale independently (:func:`distscale.bootstrap`).
 
     A run *succeeds* when its value is strictly above ``threshold``
     (``higher_is_better=True``; the paper: exact-match accuracy > 20%) or
@@ -330,22 +332,17 @@ def summary_curves(
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
-        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
-    threshold : float
-        Success threshold (strict inequality).
-    higher_is_better : bool, default True
-        Direction of success.
-    metric : str, optional
-        Which metric column, when the population has several.
-    n_resamples : int, default 1000
-    confidence_level : float, default 0.95
+    %(pop)s
+    %(threshold)s
+    %(higher_is_better)s
+    %(metric)s
+    %(n_resamples)s
+    %(confidence_level)s
     method : {"percentile", "bca"}
-    rng : int, numpy.random.Generator or None
+    %(rng)s
     progress : bool, default False
         Show a progress bar over scales.
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame (see :func:`~distscale.as_population`).
+    %(columns)s
 
     Returns
     -------
@@ -361,7 +358,7 @@ def summary_curves(
 
     Notes
     -----
-    Per scale, one :func:`~distscale.bootstrap.bootstrap` call; every
+    Per scale, one :func:`~distscale.bootstrap` call; every
     statistic of every resample comes from one row-wise sort of the
     ``(chunk, n_seeds)`` resample block. A conditional mean is undefined in a
     resample without a successful (failed) run; such resamples are left out

@@ -300,7 +300,7 @@ def check_tasks_found(
 
 
 # --------------------------------------------------------------------------- JSON records
-# Shared with distscale.lm_eval_samples (lm-eval's per-sample files are JSON records too).
+# Shared with distscale.io.lm_eval_samples (lm-eval's per-sample files are JSON records too).
 
 
 def json_records(path: Path) -> list[tuple[str, Any]]:

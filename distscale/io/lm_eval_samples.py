@@ -6,7 +6,7 @@ one row per file x filter x document: the model's response, the option
 log-likelihoods of multiple-choice questions and every per-document metric.
 
 The plain tidy per-sample format written by the trainer (:func:`read_samples`,
-:func:`write_samples`) lives in :mod:`distscale.samples_io`. The reader is also
+:func:`write_samples`) lives in :mod:`distscale.io.samples`. The reader is also
 reachable as ``distscale.io.read_lm_eval_samples``; the format is described in
 ``docs/metrics-io.md``.
 """

@@ -6,7 +6,7 @@
 * :func:`write_samples` writes that format to Parquet, JSON Lines or CSV.
 
 The lm-evaluation-harness per-sample files (``samples_<task>_<date>.jsonl``)
-are read by :func:`distscale.lm_eval_samples.read_lm_eval_samples`, which
+are read by :func:`distscale.io.lm_eval_samples.read_lm_eval_samples`, which
 shares this module's JSON reader. Both readers are also reachable as
 ``distscale.io.read_lm_eval_samples`` and ``distscale.io.read_samples``. The
 formats are described in ``docs/metrics-io.md``.
@@ -254,7 +254,7 @@ def read_samples(
     See Also
     --------
     write_samples : writes this format.
-    distscale.lm_eval_samples.read_lm_eval_samples : the lm-evaluation-harness per-sample
+    distscale.io.lm_eval_samples.read_lm_eval_samples : the lm-evaluation-harness per-sample
         files.
 
     Examples

@@ -1,6 +1,6 @@
 """Argument checks and data diagnostics for mixture fits (private).
 
-Shared by :mod:`distscale.mixture` and :mod:`distscale.modality`: checks of
+Shared by :mod:`distscale.modality.mixture` and :mod:`distscale.modality`: checks of
 integer and positive arguments, of ``alpha`` and of ``bounds``; splitting a
 sample into the values strictly inside the bounds and the point masses at
 them; tie diagnostics (distinct values per row, a component collapsed onto

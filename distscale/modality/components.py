@@ -4,7 +4,7 @@ Used by :func:`distscale.modality_scan`: for the mixture chosen at every
 scale, the overall weights, means and sds of its Gaussian components and the
 weights of its point masses are bootstrapped over seeds (stratified by
 scale, :func:`distscale.bootstrap`), with all resamples of all scales of
-equal size refitted together by the batched engine (:mod:`distscale._em`).
+equal size refitted together by the batched engine (:mod:`distscale.modality.em`).
 The result is the tidy ``components`` table of :class:`distscale.ModalityScan`.
 The same resamples give the interval of Ashman's D, the separation of the
 two Gaussian components of the two-component fit (see
@@ -134,7 +134,7 @@ def component_table(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Tidy table of the chosen components at every scale, with percentile CIs.
 
-    ``splits[i]`` is :func:`distscale._mixture_checks.split_bounds` of scale
+    ``splits[i]`` is :func:`distscale.modality.checks.split_bounds` of scale
     ``i`` and ``chosen_fits[i]`` its chosen :class:`distscale.MixtureFit`
     (None when every value is at a bound, or the scale has no fit). With
     ``n_boot_ci=None`` the intervals are NaN. One row per scale, component

@@ -7,7 +7,7 @@ seed-bootstrap intervals need thousands of refits. This module holds the
 whole engine: per-row standardisation, the deterministic and random starts,
 the closed-form two-component E and M steps, the general ``k`` EM step,
 SQUAREM acceleration and the active-set loop. The model, the starts and the
-variance floor are described in :mod:`distscale.mixture`; point masses at
+variance floor are described in :mod:`distscale.modality.mixture`; point masses at
 bounds are handled by its callers (they enter here as zero weights).
 """
 

@@ -2,7 +2,7 @@
 
 In the manner of R mclust's ``mclustBootstrapLRT``: samples are simulated
 from the fitted ``k``-component null, refitted with ``k`` and ``k + 1``
-components by the batched engine (:mod:`distscale._em`), and the observed
+components by the batched engine (:mod:`distscale.modality.em`), and the observed
 statistic is ranked among the replicates. Values on a regular grid (a
 discrete metric) give replicates rounded to the same grid. Used by
 :func:`distscale.select_components` and :func:`distscale.modality_scan`.

@@ -3,11 +3,11 @@ r"""Batched one-dimensional Gaussian mixtures, with point masses at known bounds
 :func:`fit_mixture` fits one sample and :func:`select_components` chooses the
 number of components (BIC, or a parametric-bootstrap likelihood-ratio test in
 the manner of R mclust's ``mclustBootstrapLRT``). Underneath, one private
-engine, ``fit_batch`` in :mod:`distscale._em`, fits many samples at once --
+engine, ``fit_batch`` in :mod:`distscale.modality.em`, fits many samples at once --
 every bootstrap replicate of every scale as the rows of one ``(batch, n)``
 array -- because model selection needs thousands of refits. The bootstrap
-test lives in :mod:`distscale._mixture_lrt`; argument checks, the split into
-point masses and the tie diagnostics in :mod:`distscale._mixture_checks`.
+test lives in :mod:`distscale.modality.lrt`; argument checks, the split into
+point masses and the tie diagnostics in :mod:`distscale.modality.checks`.
 
 The model
 ---------
@@ -118,7 +118,7 @@ def assemble_fit(
     bounds: tuple[float, float] | None,
     resp_inside: np.ndarray,
 ) -> MixtureFit:
-    """Turn one row of :func:`distscale._em.fit_batch` output into a :class:`MixtureFit`."""
+    """Turn one row of :func:`distscale.modality.em.fit_batch` output into a :class:`MixtureFit`."""
     n = x.size
     n_in = int(inside.sum())
     k = row["means"].size

@@ -1,8 +1,8 @@
 """Per-scale modality scan: is the seed distribution bimodal, and from which scale on?
 
 :func:`modality_scan` runs, at every scale of a population, Hartigan's dip
-test and Sarle's bimodality coefficient (:mod:`distscale.unimodality`), fits
-Gaussian mixtures with one, two, ... components (:mod:`distscale.mixture`;
+test and Sarle's bimodality coefficient (:mod:`distscale.modality.dip`), fits
+Gaussian mixtures with one, two, ... components (:mod:`distscale.modality.mixture`;
 point masses at ``bounds``), chooses the number of components, and gives the
 components' weights, means and standard deviations with seed-bootstrap
 confidence intervals. All scales are fitted together by the batched engine:
@@ -38,7 +38,7 @@ of a scan, the fitted D of a skewed sample is itself often above 2 (a narrow
 component at the peak and a wide one in the tail, or a spike on a few tail
 values), so the scan asks for ``D >= min_separation`` at the *lower end* of
 D's seed-bootstrap interval as well as at its estimate. With
-``min_separation=None`` the old rule (the test alone) is back.
+``min_separation=None`` the test alone decides.
 
 Ties
 ----
@@ -66,6 +66,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, frozen, scale_labels
 from distscale._lib.validation import (
     Real,
@@ -122,6 +123,7 @@ def holm(pvalues: object) -> np.ndarray:
     return out
 
 
+@fill_doc
 def modality_scan(
     pop: Population | pd.DataFrame,
     *,
@@ -162,10 +164,8 @@ def modality_scan(
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
-        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
-    metric : str, optional
-        Which metric, when the population has several.
+    %(pop)s
+    %(metric)s
     bounds : (lo, hi), optional
         Range of the metric; values exactly at a bound become point masses
         (see :func:`distscale.fit_mixture`).
@@ -181,11 +181,11 @@ def modality_scan(
         count as bimodal with ``"lrt"`` or ``"bic"`` (2 is Ashman, Bird &
         Zepf's criterion of a clean separation); both the estimate and the
         lower end of its seed-bootstrap interval at ``confidence_level`` must
-        reach it. None: the test (or BIC) alone decides, as before. The dip
+        reach it. None: the test (or BIC) alone decides. The dip
         test is a test of unimodality itself and ignores it.
     n_resamples : int, default 199
         Parametric-bootstrap replicates per likelihood-ratio test.
-    confidence_level : float, default 0.95
+    %(confidence_level)s
     n_boot_ci : int or None, default 1000
         Seed-bootstrap resamples for the intervals of the components and of
         the separation (percentile intervals from :func:`distscale.bootstrap`).
@@ -195,17 +195,16 @@ def modality_scan(
     success_threshold : float, optional
         A run succeeds when its value is above it (below it with
         ``higher_is_better=False``).
-    higher_is_better : bool, default True
+    %(higher_is_better)s
     n_init : int, default 4
         Starts per fit (the first four are deterministic; see
-        :mod:`distscale.mixture`).
+        :mod:`distscale.modality.mixture`).
     sd_floor : float, default 0.1
         Smallest component sd relative to the sd of the modelled values.
-    rng : int, numpy.random.Generator or None
+    %(rng)s
     progress : bool, default False
         Show progress bars.
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame.
+    %(columns)s
 
     Returns
     -------

@@ -31,6 +31,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import Result
 from distscale._lib.validation import (
     check_alpha,
@@ -161,6 +162,7 @@ def _lrt_resamples(n_scales: int, alpha: float) -> int:
     return max(199, 100 * math.ceil((need + 1) / 100) - 1)
 
 
+@fill_doc
 def make_report(
     population_or_frame: Population | pd.DataFrame,
     *,
@@ -187,15 +189,12 @@ def make_report(
         The runs. With a DataFrame pass ``scale=``, ``seed=`` and ``value=``;
         with a Population, ``value=`` chooses the metric when it has several
         (``scale``/``seed`` may be given only if they match its columns).
-    scale, seed, value : str, optional
-        Column names.
-    threshold : float
-        A run succeeds when its value is strictly above ``threshold``
-        (strictly below with ``higher_is_better=False``).
+    %(columns)s
+    %(threshold)s
     bounds : (lo, hi), optional
         Range of the metric (e.g. ``(0, 1)`` for an accuracy); values exactly
         at a bound are point masses in the modality scan.
-    higher_is_better : bool, default True
+    %(higher_is_better)s
     out_dir : str or pathlib.Path, default "distscale-report"
         Created if missing; ``report.html``, ``figures/`` and ``tables/``
         in it are overwritten.
@@ -207,7 +206,7 @@ def make_report(
         Seed-bootstrap resamples of every confidence interval (summary curves,
         decomposition of the mean, mixture components, distribution shift).
         Permutation and parametric-bootstrap tests use their own defaults.
-    confidence_level : float, default 0.95
+    %(confidence_level)s
     alpha : float, default 0.05
         Level of the tests (family-wise over scales for bimodality).
     rng : int, numpy.random.Generator or None, default 0

@@ -1,7 +1,7 @@
 """Words and numbers of the report page: the context, number formats, the summary sentences.
 
-Part of :func:`distscale.report.make_report` (with :mod:`distscale._report_figures`
-and :mod:`distscale._report_page`); everything here only formats results.
+Part of :func:`distscale.make_report` (with :mod:`distscale.report.figures`
+and :mod:`distscale.report.page`); everything here only formats results.
 """
 
 from __future__ import annotations

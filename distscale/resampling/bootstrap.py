@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from distscale._lib.results import IntervalArrays, Result
@@ -71,6 +72,24 @@ class BootstrapResult(IntervalArrays, Result):
     confidence_level: float
     method: str
     distribution: np.ndarray | None = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table, one row per statistic.
+
+        Columns: ``statistic`` (position 0, 1, ...), ``estimate, ci_low,
+        ci_high, standard_error, n_valid``.
+        """
+        k = np.asarray(self.estimate).size
+        return pd.DataFrame(
+            {
+                "statistic": np.arange(k, dtype=np.int64),
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "standard_error": self.standard_error,
+                "n_valid": np.asarray(self.n_valid, dtype=np.int64),
+            }
+        )
 
 
 

@@ -33,7 +33,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from distscale._lib.validation import (
     check_bool,
@@ -77,24 +76,6 @@ class NestedBootstrapResult(BootstrapResult):
     n_seeds: tuple[int, ...] = ()
     n_examples: tuple[int, ...] = ()
     paired_examples: bool = False
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy table, one row per statistic.
-
-        Columns: ``statistic`` (position 0, 1, ...), ``estimate, ci_low,
-        ci_high, standard_error, n_valid``.
-        """
-        k = np.asarray(self.estimate).size
-        return pd.DataFrame(
-            {
-                "statistic": np.arange(k, dtype=np.int64),
-                "estimate": self.estimate,
-                "ci_low": self.ci_low,
-                "ci_high": self.ci_high,
-                "standard_error": self.standard_error,
-                "n_valid": np.asarray(self.n_valid, dtype=np.int64),
-            }
-        )
 
 
 def _check_scores(scores: object) -> list[np.ndarray]:

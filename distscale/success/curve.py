@@ -14,7 +14,7 @@ does not exist: the slope runs off to infinity and Wald intervals cover
 with profile penalised-likelihood intervals, as R's ``logistf`` does
 (Heinze & Schemper 2002). That machinery -- the penalised binomial engine,
 separation detection and profile-likelihood intervals -- is in
-:mod:`distscale._logistic`; this module holds the result object, the
+:mod:`distscale.success.logistic`; this module holds the result object, the
 public function and the isotonic fit.
 """
 
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, Result, frozen, scale_labels
 from distscale._lib.success_rule import rule_text, success_mask
 from distscale._lib.validation import (
@@ -247,6 +248,7 @@ class SuccessCurve(Result):
 
 
 # ------------------------------------------------------------------------- main function
+@fill_doc
 def success_curve(
     pop: Population | pd.DataFrame,
     *,
@@ -283,13 +285,10 @@ def success_curve(
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
-        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
-    threshold : float
-        Success threshold (strict inequality).
-    higher_is_better : bool, default True
-    metric : str, optional
-        Which metric column, when the population has several.
+    %(pop)s
+    %(threshold)s
+    %(higher_is_better)s
+    %(metric)s
     model : {"logistic", "quadratic", "isotonic"}, default "logistic"
     x : {"log", "linear"}, default "log"
         The paper's scales (depth, width, parameters) grow geometrically, so
@@ -300,13 +299,12 @@ def success_curve(
         ``"firth"``: always Firth. None: always maximum likelihood (on
         separated data its estimates diverge and its Wald intervals are
         useless, with a warning).
-    confidence_level : float, default 0.95
+    %(confidence_level)s
     n_resamples : int, default 1000
         Seed-bootstrap resamples, for ``model="isotonic"`` only.
     rng : int, numpy.random.Generator or None
         Randomness for the bootstrap (isotonic only).
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame.
+    %(columns)s
 
     Returns
     -------

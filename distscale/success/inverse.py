@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, Result
 from distscale._lib.success_rule import success_mask
 from distscale._lib.validation import (
@@ -192,6 +193,7 @@ def _ushape(
     return quad, p_u, b2, vertex if inside else np.nan
 
 
+@fill_doc
 def inverse_scaling(
     pop: Population | pd.DataFrame,
     *,
@@ -214,13 +216,10 @@ def inverse_scaling(
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
-        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
-    threshold : float
-        Success threshold: a run succeeds when its value is strictly above it
-        (strictly below with ``higher_is_better=False``).
-    higher_is_better : bool, default True
-    metric : str, optional
+    %(pop)s
+    %(threshold)s
+    %(higher_is_better)s
+    %(metric)s
     alpha : float, default 0.05
         Level of the overall finding.
     x : {"log", "linear"}, default "log"
@@ -235,9 +234,8 @@ def inverse_scaling(
         Of the slope and curvature intervals.
     n_resamples : int, optional
         Permutations of the trend tests (their defaults when None).
-    rng : int, numpy.random.Generator or None
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame.
+    %(rng)s
+    %(columns)s
 
     Returns
     -------

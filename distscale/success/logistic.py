@@ -1,6 +1,6 @@
 """Logistic fits of grouped binomial counts: separation, Firth's penalty, profiling.
 
-The parametric models of :func:`distscale.success.success_curve`
+The parametric models of :func:`distscale.success_curve`
 (``logit P = b0 + b1 t (+ b2 t^2)``): exact detection of separation by the
 linear program of Konis (2007); a batched Newton solver for the ordinary or
 Firth (1993) penalised log-likelihood, optionally under a linear

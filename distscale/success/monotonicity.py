@@ -1,11 +1,11 @@
 """Test of the null hypothesis that the mean is monotone in scale.
 
-:func:`monotonicity_test` is the reverse of :func:`distscale.trend.trend_test`:
+:func:`monotonicity_test` is the reverse of :func:`distscale.trend_test`:
 is there evidence that the (conditional) mean is *not* monotone in scale? Its
 statistic is the studentised distance of the scale means to their isotonic
 fit; its null distribution a bootstrap from the closest monotone world
 (generalized moment selection). Both names are also importable from
-:mod:`distscale.trend`.
+:mod:`distscale.success.trend`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import Result, frozen, scale_labels
 from distscale._lib.validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
@@ -163,6 +164,7 @@ class MonotonicityTestResult(Result):
 
 
 
+@fill_doc
 def monotonicity_test(
     pop: Population | pd.DataFrame,
     *,
@@ -179,27 +181,26 @@ def monotonicity_test(
 ) -> MonotonicityTestResult:
     """Test the null hypothesis that the mean is monotone in scale.
 
-    The reverse of :func:`~distscale.trend.trend_test`: a small p-value is
+    The reverse of :func:`~distscale.trend_test`: a small p-value is
     evidence that the (conditional) mean is *not* monotone in ``direction``
     -- a dip, a peak, a U shape.
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
+    %(pop)s
     subset : {"all", "success", "failure"}, default "all"
         Test the mean of all runs, or of the successful (failed) runs only;
-        success as in :func:`~distscale.trend.trend_test` (needs
+        success as in :func:`~distscale.trend_test` (needs
         ``threshold``).
     threshold : float, optional
-    higher_is_better : bool, default True
-    metric : str, optional
+    %(higher_is_better)s
+    %(metric)s
     direction : {"increasing", "decreasing"}, default "increasing"
         The monotone direction of the null hypothesis.
     n_resamples : int, default 9999
         Bootstrap resamples.
-    rng : int, numpy.random.Generator or None
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame.
+    %(rng)s
+    %(columns)s
 
     Returns
     -------

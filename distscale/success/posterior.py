@@ -6,7 +6,7 @@ two-component Gaussian mixture, refitted by an EM whose Gaussians are shared
 by all scales while the success share is per scale. The null distribution
 draws every run's class from its posterior, permutes the runs of each class
 across scales and refits the shared EM. See the Notes of
-:func:`distscale.trend.trend_test`.
+:func:`distscale.trend_test`.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def posterior_test(
 ) -> dict:
     """Trend test of the success (failure) component with mixture responsibilities.
 
-    See the Notes of :func:`~distscale.trend.trend_test`. Everything below works on the pooled
+    See the Notes of :func:`~distscale.trend_test`. Everything below works on the pooled
     runs sorted by value; ``lab`` holds their scales.
     """
     from distscale.modality.mixture import fit_mixture

@@ -1,7 +1,7 @@
 """Rank-statistic and order-restricted engines of the trend tests.
 
-The machinery behind :func:`distscale.trend.trend_test` (and the isotonic
-fits of :func:`distscale.monotonicity.monotonicity_test`), vectorised over
+The machinery behind :func:`distscale.trend_test` (and the isotonic
+fits of :func:`distscale.success.monotonicity.monotonicity_test`), vectorised over
 blocks of labelings -- ``(permutations, runs)`` arrays of the scale indices
 of runs sorted by value:
 

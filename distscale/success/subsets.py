@@ -1,9 +1,9 @@
 """Which runs a test uses: the success rule, subsets of runs per scale, argument checks.
 
-Shared by :func:`distscale.trend.trend_test`,
-:func:`distscale.monotonicity.monotonicity_test`,
-:func:`distscale.inverse.inverse_scaling` and
-:func:`distscale.success.success_curve`: a run succeeds when its value is
+Shared by :func:`distscale.trend_test`,
+:func:`distscale.success.monotonicity.monotonicity_test`,
+:func:`distscale.inverse_scaling` and
+:func:`distscale.success_curve`: a run succeeds when its value is
 strictly above (below, with ``higher_is_better=False``) the threshold, as in
 :func:`distscale.summary_curves`; a test of ``subset="success"`` or
 ``"failure"`` uses only those runs at each scale and drops the scales left

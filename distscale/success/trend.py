@@ -4,7 +4,7 @@
 or of the failed ones) rises or falls with scale: Jonckheere-Terpstra,
 Mann-Kendall with ties in scale, or Bartholomew's E-bar-squared order-
 restricted test. :func:`monotonicity_test` (defined in
-:mod:`distscale.monotonicity`, importable from here) asks the reverse
+:mod:`distscale.success.monotonicity`, importable from here) asks the reverse
 question: is there evidence that the mean is *not* monotone in scale?
 
 All rank tests here rest on one statistic, Kendall's concordance between
@@ -13,8 +13,8 @@ scale and value over the runs of different scales,
 ``(S + D) / 2`` with ``D`` the number of pairs of runs at different scales.
 Permutation distributions are computed for whole blocks of permutations at
 once (``(permutations, runs)`` label arrays), by the engines of
-:mod:`distscale._rank_tests`; the posterior-weighted test is in
-:mod:`distscale._posterior`, the choice of runs in :mod:`distscale._subsets`.
+:mod:`distscale.success.rank_tests`; the posterior-weighted test is in
+:mod:`distscale.success.posterior`, the choice of runs in :mod:`distscale.success.subsets`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from distscale._lib.docs import fill_doc
 from distscale._lib.results import Result, frozen, scale_labels
 from distscale._lib.validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
@@ -132,6 +133,7 @@ class TrendTestResult(Result):
 
 
 
+@fill_doc
 def trend_test(
     pop: Population | pd.DataFrame,
     *,
@@ -154,8 +156,7 @@ def trend_test(
 
     Parameters
     ----------
-    pop : Population or pandas.DataFrame
-        The runs; with a DataFrame pass ``scale=``, ``seed=`` and ``value=``.
+    %(pop)s
     subset : {"all", "success", "failure"}, default "all"
         Which runs: all of them, or only those that succeed (fail). A run
         succeeds when its value is strictly above ``threshold`` (strictly
@@ -164,9 +165,8 @@ def trend_test(
     threshold : float, optional
         Success threshold; required for ``subset="success"``/``"failure"``
         without weights.
-    higher_is_better : bool, default True
-    metric : str, optional
-        Which metric column, when the population has several.
+    %(higher_is_better)s
+    %(metric)s
     method : {"jonckheere", "mann-kendall", "ebar2"}, default "jonckheere"
         Jonckheere-Terpstra test for ordered groups; Mann-Kendall test with
         ties in scale (the same rank statistic, ``S = 2 J - D``, with Mann-
@@ -182,7 +182,7 @@ def trend_test(
         which component is "success" (see Notes).
     bounds : (lo, hi), optional
         Only with ``weights="posterior"``: the metric's range, passed to
-        :func:`~distscale.mixture.fit_mixture` so that values exactly at a
+        :func:`~distscale.fit_mixture` so that values exactly at a
         bound (accuracy 0 or 1) are point masses of known class -- failures
         at the bad end, successes at the good end.
     pvalue_method : {"auto", "exact", "normal", "permutation"}, default "auto"
@@ -198,8 +198,7 @@ def trend_test(
     rng : int, numpy.random.Generator or None
         Permutations, class draws and mixture starts; the global NumPy RNG is
         not used.
-    scale, seed, value : str, optional
-        Column names, only with a DataFrame.
+    %(columns)s
 
     Returns
     -------
@@ -246,7 +245,7 @@ def trend_test(
     increasing and decreasing statistics. Its p-value is by permutation.
 
     *Posterior weights.* A two-component mixture
-    (:func:`~distscale.mixture.fit_mixture`, with point masses at ``bounds``)
+    (:func:`~distscale.fit_mixture`, with point masses at ``bounds``)
     is fitted to the runs of all scales together. A component succeeds when
     its mean lies on the success side of ``threshold`` (without a threshold:
     the upper Gaussian, the lower one with ``higher_is_better=False``); a

@@ -1,4 +1,4 @@
-"""Tests for distscale.emergence (BIG-bench linearity and breakthroughness).
+"""Tests for distscale.describe.emergence (BIG-bench linearity and breakthroughness).
 
 Outside truth used here:
 

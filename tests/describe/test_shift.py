@@ -1,4 +1,4 @@
-"""Tests of distscale.shift: Wasserstein distances between successive scales.
+"""Tests of distscale.describe.shift: Wasserstein distances between successive scales.
 
 Outside truth used here (named at each test): scipy.stats.wasserstein_distance,
 an optimal-transport linear program solved with scipy.optimize.linprog,

@@ -1,4 +1,4 @@
-"""Tests of distscale.summary: half-sample mode, summary curves, distribution shift.
+"""Tests of distscale.describe.summary: half-sample mode, summary curves, distribution shift.
 
 Outside truth used here (named at each test): hand-computed cases, a naive
 recursive half-sample mode written straight from Bickel & Frühwirth (2006),
@@ -451,7 +451,7 @@ def test_plot_delegates_to_plot_draw(monkeypatch):
 
 
 def test_import_does_not_pull_matplotlib():
-    # distscale.summary must import plotting lazily (checked in a clean process).
+    # distscale.describe.summary must import plotting lazily (checked in a clean process).
     import subprocess
 
     code = "import sys, distscale; print('matplotlib' in sys.modules)"

@@ -1,4 +1,4 @@
-"""Tests for distscale.lm_eval_samples (read_lm_eval_samples) and distscale.samples_io
+"""Tests for distscale.io.lm_eval_samples (read_lm_eval_samples) and distscale.io.samples
 (read_samples, write_samples).
 
 Reference values come from outside the readers:

@@ -1,4 +1,4 @@
-"""Tests of distscale.mixture: the batched EM engine, fit_mixture, select_components.
+"""Tests of distscale.modality.mixture: the batched EM engine, fit_mixture, select_components.
 
 Outside truth used here (named at each test): scikit-learn's GaussianMixture
 (the naive twin of the batched engine), a textbook EM loop written straight

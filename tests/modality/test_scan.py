@@ -2,7 +2,7 @@
 
 Outside truth used here (named at each test): statsmodels' Holm adjustment,
 distscale.summary_curves' P(success) (another module's hand-checked
-fraction), scikit-learn's BIC, the dip test of distscale.unimodality,
+fraction), scikit-learn's BIC, the dip test of distscale.modality.dip,
 upstream descriptions of real data (PolyPythias 14m: seeds 5 and 6 apart;
 BERTs of a feather: hand counts of exact 1s), and parameter recovery: data
 simulated from known two-mode mixtures, with the coverage of the bootstrap

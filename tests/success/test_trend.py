@@ -1,4 +1,4 @@
-"""Tests of distscale.trend: trend_test and monotonicity_test.
+"""Tests of distscale.success.trend: trend_test and monotonicity_test.
 
 Outside truths used here: brute-force enumeration of every permutation of the
 runs over the scales (itertools), scipy.optimize.isotonic_regression,

@@ -9,7 +9,7 @@ that did not, and then the split shows under continuous metrics too
 puts the same runs through every metric and answers, metric by metric:
 
 * does the **mean curve jump**? Its BIG-bench breakthroughness and linearity
-  (:mod:`distscale.emergence`), computed on the curve oriented so that
+  (:mod:`distscale.describe.emergence`), computed on the curve oriented so that
   improvement is positive, and their ratio, the **step ratio**
   ``breakthroughness / linearity = sqrt(mean(Δy²) / median(Δy²))``: 1 for a
   straight line, large when a few steps carry the rise (``inf`` for an
