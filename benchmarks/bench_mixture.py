@@ -55,8 +55,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 import distscale
-from distscale.modality.em import _starts_two, fit_batch
-from distscale.modality.mixture import SD_FLOOR
+from distscale.modality.em import SD_FLOOR, fit_batch
+from distscale.modality.em_starts import starts_two
 
 N_SCALES, N_SEEDS, N_RESAMPLES, N_INIT, TOL, MAX_ITER = 10, 200, 199, 4, 1e-6, 3000
 
@@ -89,7 +89,7 @@ def sklearn_lrt(z: np.ndarray, floor: float) -> float:
     x = z[:, None]
     one = GaussianMixture(1, reg_covar=floor**2, tol=TOL, max_iter=MAX_ITER).fit(x)
     ll1 = one.score(x) * z.size
-    w, m, v = _starts_two(z[None, :], None, N_INIT, floor**2, None)
+    w, m, v = starts_two(z[None, :], None, N_INIT, floor**2, None)
     best = -np.inf
     for s in range(N_INIT):
         g = GaussianMixture(

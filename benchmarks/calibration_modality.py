@@ -30,8 +30,8 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 import distscale
+from distscale.modality.em import SD_FLOOR
 from distscale.modality.lrt import bootstrap_lrt, fit_groups
-from distscale.modality.mixture import SD_FLOOR
 
 ALPHA, B = 0.05, 199
 KW = {"n_init": 4, "sd_floor": SD_FLOOR, "tol": 1e-6, "max_iter": 3000}

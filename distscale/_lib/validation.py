@@ -31,6 +31,7 @@ import numpy as np
 
 __all__ = [
     "ALPHA",
+    "AUTO_BOUNDS",
     "BOOLEAN",
     "BOUNDS",
     "CONFIDENCE_LEVEL",
@@ -239,6 +240,7 @@ class Bounds(Constraint):
     """None, or a pair ``(lo, hi)`` with ``lo < hi``; a None side means unbounded.
 
     Returns None or ``(lo, hi)`` as floats (``-inf``/``inf`` for a None side).
+    With ``auto=True`` the string ``"auto"`` is accepted too (and returned).
 
     Examples
     --------
@@ -249,9 +251,17 @@ class Bounds(Constraint):
     ValueError: `bounds` must have lo < hi; got (1, 0)
     """
 
-    def __call__(self, name: str, value: object) -> tuple[float, float] | None:
+    auto: bool = False
+
+    def __call__(self, name: str, value: object) -> tuple[float, float] | str | None:
         if value is None:
             return None
+        if self.auto and isinstance(value, str):
+            if value != "auto":
+                raise TypeError(
+                    f"`{name}` must be 'auto', None or a pair (lo, hi) of numbers; got {value!r}"
+                )
+            return value
         if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or (
             len(value) != 2
         ):
@@ -313,6 +323,8 @@ BOOLEAN = Boolean()
 RNG = RandomGenerator()
 #: Bounds of a metric: None or (lo, hi), a None side unbounded.
 BOUNDS = Bounds()
+#: Bounds of a metric for mixtures: also ``"auto"`` (point masses where values pile up).
+AUTO_BOUNDS = Bounds(auto=True)
 
 
 # ------------------------------------------------------------------------------ decorator
@@ -397,9 +409,11 @@ def check_threshold(value: object, name: str = "threshold", *, none: bool = Fals
     return (Real(none=True) if none else THRESHOLD)(name, value)
 
 
-def check_bounds(bounds: object, name: str = "bounds") -> tuple[float, float] | None:
-    """None or ``(lo, hi)`` with ``lo < hi`` (:data:`BOUNDS`)."""
-    return BOUNDS(name, bounds)
+def check_bounds(
+    bounds: object, name: str = "bounds", *, auto: bool = False
+) -> tuple[float, float] | str | None:
+    """None or ``(lo, hi)`` with ``lo < hi`` (:data:`BOUNDS`); also ``"auto"`` with ``auto``."""
+    return (AUTO_BOUNDS if auto else BOUNDS)(name, bounds)
 
 
 def check_one_of(name: str, value: object, allowed: Sequence[object]) -> object:

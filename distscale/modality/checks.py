@@ -1,10 +1,10 @@
-"""Argument checks and data diagnostics for mixture fits (private).
+"""Data diagnostics for mixture fits (private).
 
-Shared by :mod:`distscale.modality.mixture` and :mod:`distscale.modality`: checks of
-integer and positive arguments, of ``alpha`` and of ``bounds``; splitting a
-sample into the values strictly inside the bounds and the point masses at
-them; tie diagnostics (distinct values per row, a component collapsed onto
-one repeated value, a pile of ties at an extreme); and component labels.
+Shared by :mod:`distscale.modality.mixture` and :mod:`distscale.modality.scan`:
+the piles that ``bounds="auto"`` turns into point masses; splitting a sample
+into the values strictly inside the bounds and the point masses at them; tie
+diagnostics (distinct values per row, a component collapsed onto one
+repeated value, a pile of ties at an extreme); and component labels.
 """
 
 from __future__ import annotations
@@ -46,9 +46,54 @@ def single_value_share(x: np.ndarray, resp: np.ndarray) -> np.ndarray:
     return np.where(total > 0, share, 0.0)
 
 
+#: A pile (``bounds="auto"``): at least this many values, and at least
+#: :data:`PILE_MIN_SHARE` of them, exactly at the sample's smallest or largest value.
+PILE_MIN_COUNT = 3
+PILE_MIN_SHARE = 0.05
 
 
+def auto_bounds(x: np.ndarray) -> tuple[tuple[float, float] | None, str]:
+    """Point masses where values pile up at the sample's extremes, and a note saying so.
 
+    A pile is the smallest (largest) value repeated by at least
+    ``max(PILE_MIN_COUNT, PILE_MIN_SHARE * n)`` values: exact zeros of a
+    return or an accuracy, exact ones of a solved task. Returns ``(lo, hi)``
+    with ``-inf``/``inf`` for an end without a pile, or None without piles.
+
+    Examples
+    --------
+    >>> auto_bounds(np.array([0, 0, 0, 0.4, 0.5, 0.6, 0.7]))
+    ((0.0, inf), '3 of 7 values sit exactly at the smallest value 0: a point mass there')
+    >>> auto_bounds(np.array([0.1, 0.2, 0.3]))
+    (None, '')
+    """
+    n = x.size
+    if n == 0:
+        return None, ""
+    need = max(PILE_MIN_COUNT, math.ceil(PILE_MIN_SHARE * n))
+    lo, hi, notes = -math.inf, math.inf, []
+    vmin, vmax = float(x.min()), float(x.max())
+    for name, v in (("smallest", vmin), ("largest", vmax)):
+        if name == "largest" and v == vmin:
+            break
+        count = int(np.sum(x == v))
+        if count >= need:
+            if name == "smallest":
+                lo = v
+            else:
+                hi = v
+            notes.append(f"{count} of {n} values sit exactly at the {name} value {v:g}")
+    if not notes:
+        return None, ""
+    return (lo, hi), "; ".join(notes) + (": a point mass there" if len(notes) == 1 else
+                                         ": point masses there")
+
+
+def resolve_bounds(x: np.ndarray, bounds: object) -> tuple[tuple[float, float] | None, str]:
+    """``bounds`` for one sample: detected piles for ``"auto"``, else as given (checked)."""
+    if isinstance(bounds, str):  # "auto" (the constraint allows no other string)
+        return auto_bounds(x)
+    return bounds, ""
 
 
 def split_bounds(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from distscale.modality.checks import component_labels, n_distinct, point_label
 from distscale.modality.em import fit_batch
+from distscale.modality.separation import ashman_d
 from distscale.resampling.bootstrap import bootstrap
 
 
@@ -98,17 +99,6 @@ def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) 
     return statistic, offsets
 
 
-def ashman_d(means: np.ndarray, sds: np.ndarray) -> np.ndarray:
-    """Ashman's D of two Gaussian components, along the last axis (length 2).
-
-    ``D = sqrt(2) |mu_1 - mu_2| / sqrt(sigma_1^2 + sigma_2^2)`` (Ashman, Bird &
-    Zepf 1994, AJ 108, 2348): the distance between the means in units of the
-    root-mean-square sd; ``D > 2`` is needed for a clean separation.
-    """
-    means = np.asarray(means, dtype=float)
-    sds = np.asarray(sds, dtype=float)
-    diff = np.abs(means[..., 1] - means[..., 0])
-    return np.sqrt(2.0) * diff / np.sqrt(sds[..., 0] ** 2 + sds[..., 1] ** 2)
 
 
 def _spec(fit: object) -> tuple:

@@ -17,11 +17,31 @@ import math
 
 import numpy as np
 
+from distscale.modality.em_starts import resolution, standardize, starts_general, starts_two
+
 _LOG_2PI = math.log(2.0 * math.pi)
 
-#: Default smallest component standard deviation, as a fraction of the
-#: standard deviation of the values the Gaussian components model.
+#: A fixed floor that callers may ask for (``sd_floor=SD_FLOOR``): the
+#: smallest component standard deviation as a fraction of the standard
+#: deviation of the values the Gaussian components model.
 SD_FLOOR = 0.1
+
+#: A numerical guard under the prior: the prior itself keeps every variance
+#: above ``scale / (n + dof + 3)``; this only stops a variance from reaching 0.
+PRIOR_SD_GUARD = 1e-4
+
+#: The default floor: a component sd is at least this many times the data's
+#: resolution, the median gap between successive distinct values of a row.
+RESOLUTION_FACTOR = 1.0
+#: ... and never below this fraction of the row's sd (a numerical guard).
+MIN_SD_FLOOR = 1e-6
+
+#: The conjugate prior of Fraley & Raftery (2007), mclust's ``priorControl()``
+#: defaults for one dimension: the mean's prior is centred on the data mean
+#: with shrinkage 0.01, the variance's prior has ``d + 2 = 3`` degrees of
+#: freedom and scale ``var(data) / G**2`` for ``G`` components.
+PRIOR_SHRINKAGE = 0.01
+PRIOR_DOF = 3.0
 
 #: Smallest component weight the two-component EM works with.
 _W_EPS = 1e-12
@@ -32,121 +52,6 @@ _BLOCK_ELEMENTS = 524_288
 
 
 # ----------------------------------------------------------------------------- engine
-def _standardize(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, ...]:
-    """Centre and scale every row (weighted, ddof=0); returns z, loc, scale, total weight."""
-    if w is None:
-        total = np.full(x.shape[0], float(x.shape[1]))
-        loc = x.mean(axis=1)
-        z = x - loc[:, None]
-        var = np.einsum("ij,ij->i", z, z) / total
-    else:
-        total = w.sum(axis=1)
-        loc = np.einsum("ij,ij->i", w, x) / total
-        z = x - loc[:, None]
-        var = np.einsum("ij,ij,ij->i", w, z, z) / total
-    scale = np.sqrt(var)
-    safe = np.where(scale > 0, scale, 1.0)
-    z /= safe[:, None]
-    return z, loc, scale, total
-
-
-def _kmeans_split(zs: np.ndarray, ws: np.ndarray | None) -> np.ndarray:
-    """Index of the exact optimal two-means split of each sorted row.
-
-    Returns ``cut`` such that ``zs[:, :cut]`` is the low group: the split with
-    the largest between-group sum of squares (Fisher's exact 1-D clustering).
-    """
-    if ws is None:
-        cn = np.arange(1, zs.shape[1], dtype=float)[None, :]
-        c1 = np.cumsum(zs, axis=1)[:, :-1]
-        total = float(zs.shape[1])
-        t1 = zs.sum(axis=1, keepdims=True)
-    else:
-        cw = np.cumsum(ws, axis=1)
-        cn = cw[:, :-1]
-        c1 = np.cumsum(ws * zs, axis=1)[:, :-1]
-        total = cw[:, -1:]
-        t1 = c1[:, -1:] + (ws * zs)[:, -1:]
-    rest = total - cn
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = c1**2 / cn + (t1 - c1) ** 2 / rest
-    between = np.where((cn > 0) & (rest > 0), between, -np.inf)
-    return np.argmax(between, axis=1) + 1
-
-
-def _group_start(
-    zs: np.ndarray, ws: np.ndarray | None, cuts: np.ndarray, floor_var: float
-) -> tuple[np.ndarray, ...]:
-    """Weights, means and variances of the groups left and right of ``cuts``."""
-    rows = np.arange(zs.shape[0])
-    w = np.ones_like(zs) if ws is None else ws
-    cw = np.concatenate([np.zeros((zs.shape[0], 1)), np.cumsum(w, axis=1)], axis=1)
-    c1 = np.concatenate([np.zeros((zs.shape[0], 1)), np.cumsum(w * zs, axis=1)], axis=1)
-    c2 = np.concatenate([np.zeros((zs.shape[0], 1)), np.cumsum(w * zs * zs, axis=1)], axis=1)
-    total, t1, t2 = cw[:, -1], c1[:, -1], c2[:, -1]
-    n_lo, s1_lo, s2_lo = cw[rows, cuts], c1[rows, cuts], c2[rows, cuts]
-    n_hi, s1_hi, s2_hi = total - n_lo, t1 - s1_lo, t2 - s2_lo
-    n_lo = np.maximum(n_lo, 1e-300)
-    n_hi = np.maximum(n_hi, 1e-300)
-    m_lo, m_hi = s1_lo / n_lo, s1_hi / n_hi
-    v_lo = np.maximum(s2_lo / n_lo - m_lo**2, floor_var)
-    v_hi = np.maximum(s2_hi / n_hi - m_hi**2, floor_var)
-    weight = np.stack([n_lo, n_hi], axis=1) / total[:, None]
-    return weight, np.stack([m_lo, m_hi], axis=1), np.stack([v_lo, v_hi], axis=1)
-
-
-def _starts_two(
-    z: np.ndarray,
-    w: np.ndarray | None,
-    n_init: int,
-    floor_var: float,
-    rng: np.random.Generator | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starting values, shape ``(batch, n_init, 2)`` each (weights, means, variances).
-
-    Start 0 is the exact optimal two-means split of the sorted sample; start 1
-    (when ``n_init >= 2``) puts a narrow and a wide component at the same
-    centre (heavy tails); starts 2, 3, ... cut the sorted sample after a
-    random number of values drawn uniformly from ``rng``.
-    """
-    order = np.argsort(z, axis=1, kind="stable")
-    zs = np.take_along_axis(z, order, axis=1)
-    ws = None if w is None else np.take_along_axis(w, order, axis=1)
-    batch, n = z.shape
-    weights = np.empty((batch, n_init, 2))
-    means = np.empty((batch, n_init, 2))
-    variances = np.empty((batch, n_init, 2))
-    cut = _kmeans_split(zs, ws)
-    weights[:, 0], means[:, 0], variances[:, 0] = _group_start(zs, ws, cut, floor_var)
-    if n_init >= 2:
-        weights[:, 1] = 0.5
-        means[:, 1] = 0.0
-        variances[:, 1, 0] = max(0.25, floor_var)
-        variances[:, 1, 1] = 1.75
-    if n_init >= 3:
-        if ws is None:
-            positive = np.full(batch, n)
-            rank_of = None
-        else:
-            pos = ws > 0
-            positive = pos.sum(axis=1)
-            rank_of = np.cumsum(pos, axis=1)
-        for s in range(2, n_init):
-            # values in the low group: the lowest alone, the highest alone, then random
-            if s == 2:
-                m = np.ones(batch, dtype=np.int64)
-            elif s == 3:
-                m = np.maximum(positive - 1, 1)
-            else:
-                m = rng.integers(1, np.maximum(positive, 2))
-            if rank_of is None:
-                cuts = m
-            else:
-                cuts = (rank_of < m[:, None]).sum(axis=1) + 1
-            weights[:, s], means[:, s], variances[:, s] = _group_start(zs, ws, cuts, floor_var)
-    return weights, means, variances
-
-
 def _e_two(zc, z2c, wc, tots, theta, t, u, with_ll):
     """E step for two components on standardized rows.
 
@@ -202,18 +107,55 @@ def _e_two(zc, z2c, wc, tots, theta, t, u, with_ll):
     return (s0, s1, s2), ll
 
 
-def _m_two(stats, tots, theta, floor_var):
+def _log_prior(means: np.ndarray, variances: np.ndarray, prior) -> np.ndarray:
+    """Log density (up to a constant) of the conjugate prior, summed over components.
+
+    ``means`` and ``variances`` have the components on the first axis. The
+    prior of one component in standardised units: ``mu | s2 ~ N(0, s2 /
+    kappa)`` and ``s2 ~ Inv-Gamma(nu / 2, zeta / 2)``; 0 without a prior.
+    """
+    if prior is None:
+        return 0.0
+    kappa, nu, zeta = prior
+    log_density = -0.5 * (nu + 3.0) * np.log(variances) - (zeta + kappa * means**2) / (
+        2 * variances
+    )
+    return np.sum(log_density, axis=0)
+
+
+def _m_step(s0, s1, s2, floor_var, prior, old_mean, old_var):
+    """One component's M step from its responsibility sums (MAP under ``prior``).
+
+    Maximum likelihood: ``mean = s1 / s0``, ``var = s2 / s0 - mean**2``. Under
+    the conjugate prior (Fraley & Raftery 2007, Table 2, one dimension, the
+    prior mean 0 of standardised data): ``mean = s1 / (s0 + kappa)`` and
+    ``var = (zeta + s2 - s1**2 / (s0 + kappa)) / (nu + s0 + 3)``, which stays
+    positive however few values a component holds.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if prior is None:
+            mean = np.where(s0 > 0, s1 / s0, old_mean)
+            var = np.where(s0 > 0, s2 / s0 - mean * mean, old_var)
+        else:
+            kappa, nu, zeta = prior
+            mean = s1 / (s0 + kappa)
+            var = (zeta + s2 - s1 * s1 / (s0 + kappa)) / (nu + s0 + 3.0)
+    return mean, np.maximum(var, floor_var)
+
+
+def _m_two(stats, tots, theta, floor_var, prior=None):
     """M step for two components (a component with no weight keeps its place)."""
     s0, s1, s2 = stats
     t0, t1, t2 = tots
     _, m0, m1, v0, v1 = theta
-    r0 = t0 - s0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        nm1 = np.where(s0 > 0, s1 / s0, m1)
-        nm0 = np.where(r0 > 0, (t1 - s1) / r0, m0)
-        nv1 = np.maximum(np.where(s0 > 0, s2 / s0 - nm1 * nm1, v1), floor_var)
-        nv0 = np.maximum(np.where(r0 > 0, (t2 - s2) / r0 - nm0 * nm0, v0), floor_var)
+    nm1, nv1 = _m_step(s0, s1, s2, floor_var, prior, m1, v1)
+    nm0, nv0 = _m_step(t0 - s0, t1 - s1, t2 - s2, floor_var, prior, m0, v0)
     return (s0 / t0, nm0, nm1, nv0, nv1)
+
+
+def _prior_two(theta, prior) -> np.ndarray:
+    _, m0, m1, v0, v1 = theta
+    return _log_prior(np.stack([m0, m1]), np.stack([v0, v1]), prior)
 
 
 def _to_phi(theta):
@@ -238,9 +180,10 @@ def _em_two(
     weight1: np.ndarray,
     mean: np.ndarray,
     var: np.ndarray,
-    floor_var: float,
+    floor_var: np.ndarray,
     tol: float,
     max_iter: int,
+    prior=None,
 ) -> tuple[np.ndarray, ...]:
     """EM for two components on standardized rows, SQUAREM-accelerated, with an active set.
 
@@ -264,10 +207,12 @@ def _em_two(
     converged = np.zeros(rows, dtype=bool)
     idx = np.arange(rows)
     zc, z2c, wc = z, z2, w
+    fc = np.broadcast_to(np.asarray(floor_var, dtype=float), (rows,))
     tots = totals
     buf_t = np.empty_like(z)
     buf_u = np.empty_like(z)
     _, ref = _e_two(zc, z2c, wc, tots, tuple(theta), buf_t, buf_u, True)
+    ref = ref + _prior_two(tuple(theta), prior)  # EM climbs the log posterior
     step_max = np.ones(rows)  # largest extrapolation allowed, adapted per row
     steps = 0
     while idx.size and steps < max_iter:
@@ -275,9 +220,9 @@ def _em_two(
         u = buf_u[: idx.size]
         th0 = tuple(p[idx] for p in theta)
         stats, _ = _e_two(zc, z2c, wc, tots, th0, t, u, False)
-        th1 = _m_two(stats, tots, th0, floor_var)
+        th1 = _m_two(stats, tots, th0, fc, prior)
         stats, _ = _e_two(zc, z2c, wc, tots, th1, t, u, False)
-        th2 = _m_two(stats, tots, th1, floor_var)
+        th2 = _m_two(stats, tots, th1, fc, prior)
         phi0, phi1, phi2 = _to_phi(th0), _to_phi(th1), _to_phi(th2)
         r = phi1 - phi0
         v = phi2 - phi1 - r
@@ -286,9 +231,10 @@ def _em_two(
             alpha = -np.sqrt(rr / vv)
         smax = step_max[idx]
         alpha = np.clip(np.where(np.isfinite(alpha), alpha, -1.0), -smax, -1.0)
-        thx = _from_phi(phi0 - 2 * alpha * r + alpha**2 * v, floor_var)
+        thx = _from_phi(phi0 - 2 * alpha * r + alpha**2 * v, fc)
         stats, llx = _e_two(zc, z2c, wc, tots, thx, t, u, True)
-        th3 = _m_two(stats, tots, thx, floor_var)
+        llx = llx + _prior_two(thx, prior)
+        th3 = _m_two(stats, tots, thx, fc, prior)
         old = ref[idx]
         # else fall back to the plain EM step theta2 (the slack absorbs rounding)
         ok = llx >= old - 1e-12 * (np.abs(old) + tots[0])
@@ -307,7 +253,7 @@ def _em_two(
             converged[idx[done]] = True
             keep = ~done
             idx = idx[keep]
-            zc, z2c = zc[keep], z2c[keep]
+            zc, z2c, fc = zc[keep], z2c[keep], fc[keep]
             wc = None if wc is None else wc[keep]
             tots = tuple(x[keep] for x in tots)
     weight1 = theta[0]
@@ -337,60 +283,16 @@ def _loglik(
     return ll, resp
 
 
-def _starts_general(
-    z: np.ndarray, w: np.ndarray | None, k: int, n_init: int, floor_var: float, rng
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starts for ``k >= 3``: equal-count quantile groups, then random cuts."""
-    order = np.argsort(z, axis=1, kind="stable")
-    zs = np.take_along_axis(z, order, axis=1)
-    ws = np.ones_like(zs) if w is None else np.take_along_axis(w, order, axis=1)
-    batch, n = z.shape
-    cw = np.concatenate([np.zeros((batch, 1)), np.cumsum(ws, axis=1)], axis=1)
-    c1 = np.concatenate([np.zeros((batch, 1)), np.cumsum(ws * zs, axis=1)], axis=1)
-    c2 = np.concatenate([np.zeros((batch, 1)), np.cumsum(ws * zs * zs, axis=1)], axis=1)
-    rows = np.arange(batch)[:, None]
-    total = cw[:, -1]
-    weights = np.empty((batch, n_init, k))
-    means = np.empty((batch, n_init, k))
-    variances = np.empty((batch, n_init, k))
-    for s in range(n_init):
-        if s == 0:
-            frac = np.arange(1, k) / k
-            targets = np.broadcast_to(frac * total[:, None], (batch, k - 1))
-        else:
-            targets = np.sort(rng.uniform(0, 1, size=(batch, k - 1)), axis=1) * total[:, None]
-        cuts = np.concatenate(
-            [
-                np.zeros((batch, 1), dtype=np.int64),
-                np.minimum((cw[:, None, 1:] <= targets[:, :, None]).sum(axis=2), n - 1),
-                np.full((batch, 1), n),
-            ],
-            axis=1,
-        )
-        cuts = np.maximum.accumulate(cuts, axis=1)
-        nn = np.maximum(np.diff(cw[rows, cuts], axis=1), 1e-300)
-        s1 = np.diff(c1[rows, cuts], axis=1)
-        s2 = np.diff(c2[rows, cuts], axis=1)
-        m = s1 / nn
-        weights[:, s] = np.maximum(nn / total[:, None], 1e-3)
-        weights[:, s] /= weights[:, s].sum(axis=1, keepdims=True)
-        # an empty group starts at a random spot with the overall spread
-        empty = nn < 1e-200
-        m = np.where(empty, rng.standard_normal(m.shape), m)
-        means[:, s] = m
-        variances[:, s] = np.where(empty, 1.0, np.maximum(s2 / nn - m * m, floor_var))
-    return weights, means, variances
-
-
 def _em_general(
     z: np.ndarray,
     w: np.ndarray | None,
     weights: np.ndarray,
     mean: np.ndarray,
     var: np.ndarray,
-    floor_var: float,
+    floor_var: np.ndarray,
     tol: float,
     max_iter: int,
+    prior=None,
 ) -> tuple[np.ndarray, ...]:
     """Plain EM for ``k`` components (log-sum-exp responsibilities), with an active set."""
     rows = z.shape[0]
@@ -405,13 +307,12 @@ def _em_general(
         ll, resp = _loglik(zc, wc, weights[idx], mean[idx], var[idx])
         if wc is not None:
             resp = resp * wc[:, None, :]
+        ll = ll + _log_prior(mean[idx].T, var[idx].T, prior)
         nk = resp.sum(axis=2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = np.einsum("ikn,in->ik", resp, zc) / nk
-            v = np.einsum("ikn,in->ik", resp, zc * zc) / nk - m * m
-        alive = nk > 0
-        mean[idx] = np.where(alive, m, mean[idx])
-        var[idx] = np.maximum(np.where(alive, v, var[idx]), floor_var)
+        s1 = np.einsum("ikn,in->ik", resp, zc)
+        s2 = np.einsum("ikn,in->ik", resp, zc * zc)
+        floor_rows = np.broadcast_to(np.asarray(floor_var, dtype=float), (rows,))[idx, None]
+        mean[idx], var[idx] = _m_step(nk, s1, s2, floor_rows, prior, mean[idx], var[idx])
         weights[idx] = nk / total[idx, None]
         n_iter[idx] = it
         done = ll - prev[idx] <= tol * total[idx]
@@ -434,7 +335,8 @@ def fit_batch(
     weights: np.ndarray | None = None,
     n_init: int = 10,
     rng: np.random.Generator | None = None,
-    sd_floor: float = SD_FLOOR,
+    prior: bool = False,
+    sd_floor: float | None = None,
     tol: float = 1e-10,
     max_iter: int = 5000,
     responsibilities: bool = False,
@@ -453,11 +355,21 @@ def fit_batch(
         Non-negative weight of each value (bootstrap counts, or 0 for padding
         and for values modelled by point masses). Every row needs a positive total.
     n_init : int
-        Starts per row (see :func:`_starts_two`); the best log-likelihood wins.
+        Starts per row (see :func:`starts_two`); the best log-likelihood wins.
     rng : numpy.random.Generator
         Draws the random starts (needed when ``n_init >= 3``).
-    sd_floor : float
-        Smallest component sd as a fraction of the row's (weighted) sd.
+    prior : bool
+        Regularise the variances (``k >= 2``) by the conjugate prior of
+        Fraley & Raftery (2007), mclust's default: maximum a posteriori
+        estimates instead of maximum likelihood. The one-component fit is
+        always the maximum-likelihood Gaussian.
+    sd_floor : float, optional
+        Smallest component sd as a fraction of the row's (weighted) sd. By
+        default (None) the floor is the row's *resolution*: the median gap
+        between successive distinct values (times :data:`RESOLUTION_FACTOR`),
+        so a component can be as narrow as the data are fine-grained but never
+        narrower than the spacing of the values it covers; with ``prior`` a
+        numerical guard (:data:`PRIOR_SD_GUARD`).
     tol : float
         Stop a start when the EM objective gains less than ``tol`` per unit weight.
     max_iter : int
@@ -480,13 +392,21 @@ def fit_batch(
     """
     x = np.asarray(x, dtype=float)
     batch, n = x.shape
-    z, loc, scale, total = _standardize(x, weights)
+    z, loc, scale, total = standardize(x, weights)
     flat = scale <= 0
     # a row with no spread: every component sits on the value with the floor
     # relative to the magnitude of the value (the likelihood is degenerate)
     eff_scale = np.where(flat, np.maximum(np.abs(loc), 1.0) * 1e-6, scale)
-    floor_var = float(sd_floor) ** 2
+    if sd_floor is not None:
+        floor_sd = np.full(batch, float(sd_floor))
+    elif prior:
+        floor_sd = np.full(batch, PRIOR_SD_GUARD)
+    else:
+        floor_sd = np.maximum(RESOLUTION_FACTOR * resolution(z, weights), MIN_SD_FLOOR)
+    floor_var = floor_sd**2
     log_scale = np.log(eff_scale)
+    # the prior in standardised units: mean 0, shrinkage, dof, scale var / k**2 = 1 / k**2
+    prior_args = (PRIOR_SHRINKAGE, PRIOR_DOF, 1.0 / k**2) if prior and k >= 2 else None
     if k == 1:
         w_out = np.ones((batch, 1))
         m_out = np.zeros((batch, 1))
@@ -496,14 +416,14 @@ def fit_batch(
         ll, resp = _loglik(z, weights, w_out, m_out, v_out)
     else:
         if k == 2:
-            sw, sm, sv = _starts_two(z, weights, n_init, floor_var, rng)
+            sw, sm, sv = starts_two(z, weights, n_init, floor_var, rng)
         else:
-            sw, sm, sv = _starts_general(z, weights, k, n_init, floor_var, rng)
+            sw, sm, sv = starts_general(z, weights, k, n_init, floor_var, rng)
         if init is not None:
             iw, im, isd = (np.asarray(a, dtype=float) for a in init)
             sw[:, -1] = np.clip(iw / iw.sum(axis=1, keepdims=True), 1e-6, 1 - 1e-6)
             sm[:, -1] = (im - loc[:, None]) / eff_scale[:, None]
-            sv[:, -1] = np.maximum((isd / eff_scale[:, None]) ** 2, floor_var)
+            sv[:, -1] = np.maximum((isd / eff_scale[:, None]) ** 2, floor_var[:, None])
         pairs = batch * n_init
         all_w = np.empty((pairs, k))
         all_m = np.empty((pairs, k))
@@ -530,19 +450,21 @@ def fit_batch(
                     )
                 w1, mm, vv, it, cv = _em_two(
                     zc, z2c, wc, totals, sw[row, start, 1], sm[row, start], sv[row, start],
-                    floor_var, tol, max_iter,
+                    floor_var[row], tol, max_iter, prior_args,
                 )
                 ww = np.stack([1.0 - w1, w1], axis=1)
             else:
                 ww, mm, vv, it, cv = _em_general(
-                    zc, wc, sw[row, start], sm[row, start], sv[row, start], floor_var, tol,
-                    max_iter,
+                    zc, wc, sw[row, start], sm[row, start], sv[row, start], floor_var[row], tol,
+                    max_iter, prior_args,
                 )
             all_ll[lo:hi], _ = _loglik(zc, wc, ww, mm, vv)
             all_w[lo:hi], all_m[lo:hi], all_v[lo:hi] = ww, mm, vv
             all_it[lo:hi], all_cv[lo:hi] = it, cv
-        # keep the best start of each row (the first one on exact ties)
-        best = np.arange(batch) * n_init + np.argmax(all_ll.reshape(batch, n_init), axis=1)
+        # keep the best start of each row (the first one on exact ties), by the objective
+        # EM climbed: the log-likelihood, plus the log prior under the prior
+        objective = all_ll + _log_prior(all_m.T, all_v.T, prior_args)
+        best = np.arange(batch) * n_init + np.argmax(objective.reshape(batch, n_init), axis=1)
         w_out, m_out, v_out = all_w[best], all_m[best], all_v[best]
         n_iter, conv, ll = all_it[best], all_cv[best], all_ll[best]
         resp = None
@@ -552,7 +474,10 @@ def fit_batch(
     w_out = np.take_along_axis(w_out, order, axis=1)
     m_out = np.take_along_axis(m_out, order, axis=1)
     v_out = np.take_along_axis(v_out, order, axis=1)
-    at_floor = v_out <= floor_var * (1 + 1e-9)
+    if prior_args is None:
+        at_floor = v_out <= floor_var[:, None] * (1 + 1e-9)
+    else:  # the guard is numerical only: the prior keeps every variance above it
+        at_floor = np.zeros(v_out.shape, dtype=bool)
     out = {
         "weights": w_out,
         "means": loc[:, None] + eff_scale[:, None] * m_out,
@@ -560,7 +485,7 @@ def fit_batch(
         "loglik": ll - total * log_scale,
         "n_iter": n_iter,
         "converged": conv,
-        "floor": eff_scale * math.sqrt(floor_var),
+        "floor": eff_scale * floor_sd,
         "at_floor": at_floor,
     }
     if responsibilities:

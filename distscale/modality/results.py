@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.results import ConfidenceInterval, Result
+from distscale.modality.separation import count_modes, point_mass_separation
 
 __all__ = ["ComponentSelection", "MixtureFit", "ModalityScan"]
 
@@ -50,15 +51,21 @@ class MixtureFit(Result):
         Shape ``(n, k + m)``: posterior probability of each component (Gaussians
         first, then point masses) for each value, in the input order.
     sd_floor : float
-        The smallest allowed component sd, in data units.
+        The smallest allowed component sd, in data units (a numerical guard
+        under the prior).
     at_floor : numpy.ndarray
-        Which components have their sd held at the floor.
+        Which components have their sd held at the floor (never under the prior).
     degenerate : bool
         A component takes half or more of its weight from one repeated value
         (collapsed onto ties; see the module notes).
     bounds : tuple of float or None
+        The bounds used: as given, or the piles found with ``bounds="auto"``.
     labels : tuple of str
         Component labels: Gaussians then point masses (e.g. ``"at 0"``).
+    prior : bool
+        Whether the variances were regularised by the conjugate prior.
+    notes : tuple of str
+        Caveats of the fit (piles turned into point masses, ties).
     """
 
     weights: np.ndarray
@@ -79,11 +86,47 @@ class MixtureFit(Result):
     degenerate: bool = False
     bounds: tuple[float, float] | None = None
     labels: tuple[str, ...] = ()
+    prior: bool = True
+    notes: tuple[str, ...] = ()
 
     @property
     def n_components(self) -> int:
         """Number of Gaussian components."""
         return int(self.means.size)
+
+    @property
+    def point_mass_separation(self) -> np.ndarray:
+        """Distance of each point mass from the nearest Gaussian, in that Gaussian's sds.
+
+        ``inf`` when there is no Gaussian part; see :mod:`distscale.modality.separation`.
+        """
+        return point_mass_separation(
+            self.point_mass_locations, self.weights, self.means, self.sds
+        )
+
+    def n_modes(self, min_separation: float = 2.0) -> int:
+        """Modes of the fit: separated groups of Gaussians plus separated point masses.
+
+        Gaussians (sorted by mean) merge into one mode while neighbours are
+        closer than ``min_separation`` in Ashman's D; a point mass with
+        positive weight counts when it lies at least ``min_separation`` sds
+        from the nearest Gaussian (see :mod:`distscale.modality.separation`).
+        This reads the fitted parameters only; :func:`~distscale.modality_scan`
+        also asks the separation and the pile's weight to hold across seed
+        resamples.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from distscale import fit_mixture
+        >>> x = np.r_[np.zeros(30), np.linspace(20, 30, 60)]  # a pile at 0, a hump near 25
+        >>> fit = fit_mixture(x, n_components=1, rng=0)
+        >>> fit.point_mass_locations.tolist(), fit.n_modes()
+        ([0.0], 2)
+        """
+        separated = int(np.sum((self.point_mass_weights > 0)
+                               & (self.point_mass_separation >= min_separation)))
+        return count_modes(self.means, self.sds, self.weights, separated, min_separation)
 
     def pdf(self, x: object) -> np.ndarray:
         """Density of the Gaussian part at ``x`` (point masses excluded)."""
@@ -136,9 +179,14 @@ class ComponentSelection(Result):
         BIC of each fit.
     lrt_statistic, pvalue : numpy.ndarray
         ``2 (log L(k + 1) - log L(k))`` and its bootstrap p-value for each
-        test performed (``k = 1, 2, ...``); empty for ``"bic"``.
+        test performed (``k = 1, 2, ...``); empty for ``"bic"``. A test that
+        is void (the larger fit collapsed onto tied values) has p-value NaN,
+        and ``notes`` says why.
     alpha : float
     n_resamples : int
+    notes : tuple of str
+        Caveats: void tests and why, piles turned into point masses, too few
+        distinct values for more components.
     """
 
     n_components: int
@@ -149,6 +197,7 @@ class ComponentSelection(Result):
     pvalue: np.ndarray
     alpha: float
     n_resamples: int
+    notes: tuple[str, ...] = ()
 
     @property
     def fit(self) -> MixtureFit:
@@ -219,14 +268,30 @@ class ModalityScan(Result):
         wherever it decides ``bimodal``; NaN elsewhere.
     min_separation : float or None
     bimodal : numpy.ndarray
-        Detected as bimodal: adjusted p-value ``<= alpha`` (a Monte Carlo
-        p-value ``(1 + count) / (B + 1)`` then has size exactly ``alpha``
-        when ``alpha (B + 1)`` is an integer) -- for ``"bic"``: two
-        components chosen -- and, with ``min_separation`` (``"lrt"`` and
-        ``"bic"``), ``separation`` and the lower end of ``separation_ci`` both
-        ``>= min_separation``; never where degenerate.
+        At least two modes. Either the Gaussian part is bimodal -- adjusted
+        p-value ``<= alpha`` (a Monte Carlo p-value then has size at most
+        ``alpha``), for ``"bic"`` two components chosen, and, with
+        ``min_separation`` (``"lrt"`` and ``"bic"``), ``separation`` and the
+        lower end of ``separation_ci`` both ``>= min_separation``; never where
+        degenerate -- or a pile (point mass) is a mode of its own beside the
+        continuous part or another pile (``n_modes >= 2``; see ``pile_modes``).
     degenerate : numpy.ndarray
-        Two-component fit collapsed onto ties, or too few values to test.
+        The Gaussian test could not be run or was void: two-component fit
+        collapsed onto ties, too few values inside the bounds, or a pile
+        with ``bounds=None``. A pile can still make such a scale bimodal.
+    n_modes : numpy.ndarray
+        Modes counted at each scale: the Gaussian part (0 without values
+        inside the bounds, 2 where it is bimodal, else 1) plus the piles
+        that are modes of their own.
+    pile_modes : numpy.ndarray
+        Piles (point masses) that are modes of their own: their weight's
+        seed-bootstrap interval excludes 0 and they lie at least
+        ``min_separation`` sds of the nearest Gaussian away (see
+        :mod:`distscale.modality.separation`).
+    notes : tuple of str
+        Per scale, the caveats and reasons in words: piles found with
+        ``bounds="auto"``, why a scale was not tested, whether each pile is a
+        mode ("" where there is nothing to say).
     fits : tuple of MixtureFit or None
         The fit with the chosen number of components at each scale (None
         where every value sits at a bound).
@@ -248,7 +313,10 @@ class ModalityScan(Result):
     method, correction : str
     alpha, confidence_level : float
     n_resamples, n_boot_ci : int
-    bounds : tuple or None
+    bounds : "auto", tuple or None
+        As given; the point masses used at each scale are in ``fits``.
+    prior : bool
+        Whether the mixtures' variances were regularised by the prior.
     metric, scale_name : object
     """
 
@@ -269,6 +337,9 @@ class ModalityScan(Result):
     min_separation: float | None
     bimodal: np.ndarray
     degenerate: np.ndarray
+    n_modes: np.ndarray
+    pile_modes: np.ndarray
+    notes: tuple[str, ...] = field(repr=False)
     fits: tuple[MixtureFit | None, ...] = field(repr=False)
     components: pd.DataFrame = field(repr=False)
     capacity_threshold: float | None
@@ -282,7 +353,8 @@ class ModalityScan(Result):
     confidence_level: float
     n_resamples: int
     n_boot_ci: int
-    bounds: tuple[float, float] | None
+    bounds: tuple[float, float] | str | None
+    prior: bool
     metric: Hashable
     scale_name: Hashable
 
@@ -316,10 +388,13 @@ class ModalityScan(Result):
         cols["separation"] = self.separation
         cols["separation_ci_low"] = self.separation_ci.low
         cols["separation_ci_high"] = self.separation_ci.high
+        cols["n_modes"] = self.n_modes
+        cols["pile_modes"] = self.pile_modes
         cols["bimodal"] = self.bimodal
         cols["degenerate"] = self.degenerate
         if self.p_success is not None:
             cols["p_success"] = self.p_success
+        cols["notes"] = list(self.notes)
         return pd.DataFrame(cols)
 
     def to_frame(self) -> pd.DataFrame:
@@ -330,7 +405,7 @@ class ModalityScan(Result):
         (Ashman's D) which carries its bootstrap interval, as the component
         parameters (``weight``, ``mean``, ``sd``) do.
         """
-        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high"])
+        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high", "notes"])
         long = wide.melt(id_vars="scale", var_name="statistic", value_name="estimate")
         long["estimate"] = long["estimate"].astype(float)
         long["component"] = None

@@ -23,9 +23,8 @@ from sklearn.mixture import GaussianMixture
 
 import distscale
 from distscale import DegenerateDataWarning, fit_mixture, select_components
-from distscale.modality.em import fit_batch
-from distscale.modality.lrt import _detect_grid, bootstrap_lrt, fit_groups
-from distscale.modality.mixture import SD_FLOOR
+from distscale.modality.em import SD_FLOOR, fit_batch
+from distscale.modality.lrt import bootstrap_lrt, detect_grid, fit_groups
 
 
 # ----------------------------------------------------------------------- helpers
@@ -96,7 +95,7 @@ def test_loglik_at_least_sklearn_on_51_random_samples():
                 2, n_init=3, tol=1e-8, max_iter=2000, reg_covar=(SD_FLOOR * x.std()) ** 2,
                 random_state=i,
             ).fit(x[:, None])
-            ours = fit_mixture(x, rng=i)
+            ours = fit_mixture(x, bounds=None, sd_floor=SD_FLOOR, rng=i)
             assert ours.log_likelihood == pytest.approx(mixed_loglik(x, ours), abs=1e-8)
             diffs.append(ours.log_likelihood - sk.score(x[:, None]) * x.size)
     assert min(diffs) >= -1e-6, min(diffs)
@@ -229,8 +228,15 @@ def test_ties_without_bounds_warn_and_flag():
     # Many exact 0s and 1s: a Gaussian collapses onto each pile of ties.
     x = np.r_[np.zeros(20), np.ones(20), [0.3, 0.5, 0.6]]
     with pytest.warns(DegenerateDataWarning, match="collapsed onto tied values"):
-        fit = fit_mixture(x, rng=0)
+        fit = fit_mixture(x, bounds=None, rng=0)
     assert fit.degenerate
+    # by default (bounds="auto") the piles are found and become point masses, with a note
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        auto = fit_mixture(x, n_components=1, rng=0)
+    assert auto.point_mass_locations.tolist() == [0.0, 1.0] and not auto.degenerate
+    assert auto.notes == ("20 of 43 values sit exactly at the smallest value 0; 20 of 43 values "
+                          "sit exactly at the largest value 1: point masses there",)
     # declaring the bounds turns the piles into point masses: no warning
     with warnings.catch_warnings():
         warnings.simplefilter("error", DegenerateDataWarning)
@@ -245,9 +251,9 @@ def test_all_inside_values_equal_warns():
 
 
 def test_detect_grid():
-    assert _detect_grid(np.array([0.415, 0.415, 0.002, 0.005])) == pytest.approx((0.002, 0.001))
-    assert _detect_grid(np.random.default_rng(0).normal(size=20)) is None  # no ties
-    assert _detect_grid(np.array([0.1, 0.1, 0.1234567, 0.98765])) is None  # ties, no grid
+    assert detect_grid(np.array([0.415, 0.415, 0.002, 0.005])) == pytest.approx((0.002, 0.001))
+    assert detect_grid(np.random.default_rng(0).normal(size=20)) is None  # no ties
+    assert detect_grid(np.array([0.1, 0.1, 0.1234567, 0.98765])) is None  # ties, no grid
 
 
 # ---------------------------------------------------------------- bad input
@@ -349,7 +355,13 @@ def test_select_components_sequential_up_to_three():
 def test_select_components_pile_warning():
     x = np.r_[np.zeros(10), np.linspace(0.2, 0.9, 20)]
     with pytest.warns(DegenerateDataWarning, match="10 of 30 values sit exactly at the smallest"):
-        select_components(x, method="bic")
+        sel = select_components(x, method="bic", bounds=None)
+    assert any("pile" in note for note in sel.notes)
+    # the default finds the pile and models it as a point mass: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        sel = select_components(x, method="bic")
+    assert sel.fit.point_mass_locations.tolist() == [0.0]
 
 
 def _null_rejections(n, sims, b, seed):

@@ -29,8 +29,8 @@ from scipy import stats
 
 import distscale
 from distscale import DegenerateDataWarning, Population, modality_scan
-from distscale.modality.components import ashman_d
-from distscale.modality.scan import holm
+from distscale.modality.scan import MIN_SEPARATION, holm
+from distscale.modality.separation import ashman_d
 
 
 def quiet_scan(*args, **kwargs):
@@ -74,7 +74,7 @@ def test_scan_separation_is_hand_computed_d_of_two_clusters():
                       rng=0)
     assert scan.separation[0] == pytest.approx(hand, rel=1e-6)
     assert scan.separation_ci.low[0] <= scan.separation[0] <= scan.separation_ci.high[0]
-    assert scan.bimodal[0] and scan.min_separation == 2.0
+    assert scan.bimodal[0] and scan.min_separation == MIN_SEPARATION == 2.25
 
 
 def test_point_masses_take_no_part_in_d():
