@@ -9,12 +9,14 @@ from distscale._lib.results import ConfidenceInterval
 from distscale._lib.version import __version__
 from distscale._lib.warnings import DegenerateDataWarning, DroppedRowsWarning
 from distscale.describe import (
+    ConditionComparison,
     CurveEmergence,
     DistributionShift,
     EmergenceScores,
     PerSeedEmergence,
     SummaryCurves,
     breakthroughness,
+    compare_conditions,
     curve_emergence,
     distribution_shift,
     emergence_scores,
@@ -59,6 +61,7 @@ from distscale.success import (
 __all__ = [
     "BootstrapResult",
     "ComponentSelection",
+    "ConditionComparison",
     "ConfidenceInterval",
     "CurveEmergence",
     "DegenerateDataWarning",
@@ -84,6 +87,7 @@ __all__ = [
     "bimodality_coefficient",
     "bootstrap",
     "breakthroughness",
+    "compare_conditions",
     "compare_metrics",
     "curve_emergence",
     "datasets",

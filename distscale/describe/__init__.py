@@ -3,10 +3,12 @@
 The paper's summary curves (mode, mean, median, P(success), mean of the
 successful and of the failed runs), the distance between the seed
 distributions of successive scales, the decomposition of the mean's change,
-and BIG-bench's emergence scores of a curve, of every seed's curve and of
-the summary curves.
+BIG-bench's emergence scores of a curve, of every seed's curve and of
+the summary curves, and the comparison of two conditions trained at the
+same scales.
 """
 
+from distscale.describe.conditions import ConditionComparison, compare_conditions
 from distscale.describe.decomposition import MeanDecomposition, decompose_mean
 from distscale.describe.emergence import (
     EmergenceScores,
@@ -30,6 +32,7 @@ from distscale.describe.summary import (
 
 __all__ = [
     "STATISTICS",
+    "ConditionComparison",
     "CurveEmergence",
     "DistributionShift",
     "EmergenceScores",
@@ -37,6 +40,7 @@ __all__ = [
     "PerSeedEmergence",
     "SummaryCurves",
     "breakthroughness",
+    "compare_conditions",
     "curve_emergence",
     "decompose_mean",
     "distribution_shift",

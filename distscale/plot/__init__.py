@@ -32,10 +32,16 @@ Conventions shared by all functions:
 
 import functools
 
-from distscale.describe import DistributionShift, PerSeedEmergence, SummaryCurves
+from distscale.describe import (
+    ConditionComparison,
+    DistributionShift,
+    PerSeedEmergence,
+    SummaryCurves,
+)
 from distscale.metrics import MetricComparison
 from distscale.modality import ModalityScan
 from distscale.plot._style import PALETTE
+from distscale.plot.conditions import condition_comparison
 from distscale.plot.curves import seed_trajectories, success_curve, summary_curves
 from distscale.plot.distributions import distribution_shift, seed_distributions
 from distscale.plot.metrics import metric_comparison
@@ -63,7 +69,8 @@ def draw(result: object, ax: object = None, **kwargs: object) -> object:
     :class:`~distscale.MonotonicityTestResult` -> :func:`trend`,
     :class:`~distscale.InverseScalingResult` -> :func:`inverse_scaling`,
     :class:`~distscale.PerSeedEmergence` -> :func:`seed_trajectories`,
-    :class:`~distscale.MetricComparison` -> :func:`metric_comparison`.
+    :class:`~distscale.MetricComparison` -> :func:`metric_comparison`,
+    :class:`~distscale.ConditionComparison` -> :func:`condition_comparison`.
 
     Parameters
     ----------
@@ -107,12 +114,14 @@ for _type, _function in (
     (InverseScalingResult, inverse_scaling),
     (PerSeedEmergence, seed_trajectories),
     (MetricComparison, metric_comparison),
+    (ConditionComparison, condition_comparison),
 ):
     draw.register(_type, _function)
 del _type, _function
 
 __all__ = [
     "PALETTE",
+    "condition_comparison",
     "distribution_shift",
     "draw",
     "inverse_scaling",
