@@ -7,7 +7,11 @@ how does that distribution change as models grow?
 from distscale import datasets, io, metrics
 from distscale._lib.results import ConfidenceInterval
 from distscale._lib.version import __version__
-from distscale._lib.warnings import DegenerateDataWarning, DroppedRowsWarning
+from distscale._lib.warnings import (
+    DegenerateDataWarning,
+    DroppedRowsWarning,
+    PairedSeedsWarning,
+)
 from distscale.describe import (
     ConditionComparison,
     CurveEmergence,
@@ -76,6 +80,7 @@ __all__ = [
     "ModalityScan",
     "MonotonicityTestResult",
     "NestedBootstrapResult",
+    "PairedSeedsWarning",
     "PerSeedEmergence",
     "Population",
     "Report",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from distscale._lib.errors import ColumnNotFoundError
 from distscale._lib.validation import format_labels
-from distscale._lib.warnings import DroppedRowsWarning
+from distscale._lib.warnings import DroppedRowsWarning, PairedSeedsWarning
 
 __all__ = ["Population", "as_population"]
 
@@ -87,6 +87,17 @@ class Population:
         Require every scale to be strictly positive, as a log axis needs.
     min_seeds : int, default 1
         Require at least this many seeds at every scale (and task).
+    paired : bool or None, default None
+        True when the same runs are measured at every scale (checkpoints of
+        one training run, the same seeds evaluated at several data mixes):
+        every seed must then appear at every scale, and estimators keep each
+        seed's curve together (the seed bootstrap resamples whole seeds
+        across scales; trend tests compare scales within seeds). False for
+        independent runs at each scale. None (default): independent, with a
+        :class:`~distscale.PairedSeedsWarning` when the same seed labels
+        appear at every scale and their values are correlated across scales
+        (Fisher's combination of the Spearman correlations of successive
+        scales, p < 0.001), which suggests checkpoints.
 
     Raises
     ------
@@ -123,6 +134,7 @@ class Population:
         dropna: bool = False,
         log_scale: bool = False,
         min_seeds: int = 1,
+        paired: bool | None = None,
     ) -> None:
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"`frame` must be a pandas DataFrame; got {type(frame).__name__}")
@@ -225,12 +237,90 @@ class Population:
         self._frame = data
         if min_seeds > 1:
             self.require_seeds(min_seeds)
+        if paired is not None and not isinstance(paired, (bool, np.bool_)):
+            raise TypeError(f"`paired` must be True, False or None; got {type(paired).__name__}")
+        self._seed_order = None
+        if paired:
+            self._seed_order = self._check_paired()
+        elif paired is None:
+            self._suggest_pairing()
+        self._paired = bool(paired)
 
     # ------------------------------------------------------------------ accessors
     @property
     def scale(self) -> Hashable:
         """Name of the scale column."""
         return self._scale
+
+    @property
+    def paired(self) -> bool:
+        """Whether the same seeds are measured at every scale (a paired design)."""
+        return self._paired
+
+    @property
+    def design(self) -> str:
+        """``"paired"`` or ``"independent"``, in words for messages and reports."""
+        return "paired" if self._paired else "independent"
+
+    def _check_paired(self) -> list[Hashable]:
+        """Every seed at every scale (of every task); returns one seed order for all scales."""
+        frame = self._frame
+        order = list(pd.unique(frame[self._seed]))
+        groups = frame.groupby(self._task_key() + [self._scale], sort=True)[self._seed]
+        expected = set(order)
+        missing = []
+        for key, seeds in groups:
+            lacking = expected - set(seeds)
+            if lacking:
+                label = ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+                lacks = format_labels(sorted(lacking, key=str))
+                missing.append(f"scale {label} lacks seeds {lacks}")
+        if missing:
+            raise ValueError(
+                "`paired=True` needs every seed at every scale (each seed's curve is kept "
+                f"together); {len(missing)} scales lack some: " + "; ".join(missing[:3])
+                + ("; ..." if len(missing) > 3 else "") + ". Drop the incomplete seeds or "
+                "pass paired=False"
+            )
+        return order
+
+    def _suggest_pairing(self) -> None:
+        """Warn when the seeds look like the same runs at every scale (checkpoints)."""
+        frame = self._frame
+        if self._task is not None and frame[self._task].nunique() > 1:
+            return
+        scales = np.unique(frame[self._scale].to_numpy(dtype=float))
+        if scales.size < 2:
+            return
+        wide = frame.pivot(index=self._seed, columns=self._scale, values=self._metrics[0])
+        if len(wide) < 5 or wide.isna().any().any():
+            return  # labels do not repeat at every scale, or too few seeds to tell
+        from scipy import stats
+
+        pvalues, rhos = [], []
+        values = wide.to_numpy(dtype=float)
+        for j in range(values.shape[1] - 1):
+            a, b = values[:, j], values[:, j + 1]
+            if np.ptp(a) == 0 or np.ptp(b) == 0:
+                continue
+            res = stats.spearmanr(a, b, alternative="greater")
+            if np.isfinite(res.pvalue):
+                pvalues.append(max(float(res.pvalue), 1e-300))
+                rhos.append(float(res.statistic))
+        if not pvalues:
+            return
+        combined = stats.combine_pvalues(pvalues, method="fisher").pvalue
+        if combined < 1e-3:
+            warnings.warn(
+                f"the same {len(wide)} seed labels appear at every scale of {self._scale!r} and "
+                f"their values are correlated across scales (median Spearman correlation of "
+                f"successive scales {np.median(rhos):.2f}, Fisher's combined p = "
+                f"{combined:.1g}): if these are the same runs (checkpoints, or one seed at "
+                "several settings), pass paired=True so that intervals and tests keep each "
+                "seed's curve together; pass paired=False to silence this",
+                PairedSeedsWarning,
+                stacklevel=3,
+            )
 
     @property
     def seed(self) -> Hashable:
@@ -321,10 +411,17 @@ class Population:
         Returns
         -------
         list of numpy.ndarray
-            One float array per scale, in seed order.
+            One float array per scale, in seed order (with ``paired=True`` the
+        same seed order at every scale, so position ``i`` is one seed's run
+        at every scale).
         """
         metric = self._resolve_metric(metric)
         frame = self._single_task_frame()
+        if self._paired:  # the same seed order at every scale: position i is one seed's run
+            return [
+                g.set_index(self._seed)[metric].reindex(self._seed_order).to_numpy(dtype=float)
+                for _, g in frame.groupby(self._scale, sort=True)
+            ]
         return [
             g[metric].to_numpy(dtype=float).copy() for _, g in frame.groupby(self._scale, sort=True)
         ]
@@ -362,7 +459,8 @@ class Population:
                 raise ValueError(f"`task` {task!r} is not one of {list(self.tasks)}")
             frame = frame.loc[frame[self._task] == task]
         return Population(
-            frame, scale=self._scale, seed=self._seed, value=list(metrics), task=task_col
+            frame, scale=self._scale, seed=self._seed, value=list(metrics), task=task_col,
+            paired=self._paired,
         )
 
     def require_seeds(self, minimum: int, *, purpose: str = "this analysis") -> None:
@@ -393,9 +491,17 @@ class Population:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_dict(
-        cls, values: Mapping[float, Sequence[float]], *, metric: str = "value"
+        cls,
+        values: Mapping[float, Sequence[float]],
+        *,
+        metric: str = "value",
+        paired: bool = False,
     ) -> Population:
         """Build a population from ``{scale: metric values}``; seeds are numbered 0, 1, ...
+
+        The numbers are labels only: runs at different scales are independent
+        unless ``paired=True`` says that position ``i`` is the same run at
+        every scale.
 
         Examples
         --------
@@ -411,7 +517,7 @@ class Population:
                 raise ValueError(f"values for scale {s!r} must be one-dimensional")
             rows.extend((s, i, v) for i, v in enumerate(arr.tolist()))
         frame = pd.DataFrame(rows, columns=["scale", "seed", metric])
-        return cls(frame, scale="scale", seed="seed", value=metric)
+        return cls(frame, scale="scale", seed="seed", value=metric, paired=bool(paired))
 
 
 def as_population(
@@ -421,6 +527,7 @@ def as_population(
     seed: Hashable | None = None,
     value: Hashable | Sequence[Hashable] | None = None,
     task: Hashable | None = None,
+    paired: bool | None = None,
 ) -> Population:
     """Accept a :class:`Population`, or a DataFrame plus column names.
 
@@ -446,5 +553,5 @@ def as_population(
             raise TypeError(
                 f"with a DataFrame, pass the column names {', '.join(f'`{m}=`' for m in missing)}"
             )
-        return Population(data, scale=scale, seed=seed, value=value, task=task)
+        return Population(data, scale=scale, seed=seed, value=value, task=task, paired=paired)
     raise TypeError(f"expected a Population or a pandas DataFrame; got {type(data).__name__}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DegenerateDataWarning", "DroppedRowsWarning"]
+__all__ = ["DegenerateDataWarning", "DroppedRowsWarning", "PairedSeedsWarning"]
 
 
 class DegenerateDataWarning(UserWarning):
@@ -17,3 +17,12 @@ class DegenerateDataWarning(UserWarning):
 
 class DroppedRowsWarning(UserWarning):
     """Rows were dropped from the input because the user asked for it."""
+
+
+class PairedSeedsWarning(UserWarning):
+    """The same seeds seem to be measured at every scale, but ``paired`` was not said.
+
+    Raised by :class:`~distscale.Population` when every seed label appears at
+    every scale and the values are correlated across scales (checkpoints of
+    the same runs). Pass ``paired=True`` (or ``paired=False`` to silence it).
+    """

@@ -118,6 +118,8 @@ class MeanDecomposition(IntervalArrays, Result):
     metric : hashable
     n_resamples : int
     confidence_level : float
+    paired : bool
+        Whether seeds were resampled whole across scales (a paired population).
     """
 
     scale_from: np.ndarray
@@ -132,6 +134,7 @@ class MeanDecomposition(IntervalArrays, Result):
     metric: Hashable
     n_resamples: int
     confidence_level: float
+    paired: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -241,6 +244,7 @@ def decompose_mean(
             n_resamples=n_resamples,
             confidence_level=confidence_level,
             rng=gen,
+            paired=pop.paired,
         )
     shape = (steps + 1, len(PARTS))
     return MeanDecomposition(
@@ -261,4 +265,5 @@ def decompose_mean(
         metric=metric,
         n_resamples=n_resamples,
         confidence_level=confidence_level,
+        paired=pop.paired,
     )

@@ -157,6 +157,9 @@ class DistributionShift(IntervalArrays, Result):
     n_resamples : int
     confidence_level : float
     method : str
+    paired : bool
+        Whether seeds were resampled whole across the two scales (a paired
+        population); the distances' intervals then account for the pairing.
     """
 
     scale_from: np.ndarray
@@ -175,6 +178,7 @@ class DistributionShift(IntervalArrays, Result):
     n_resamples: int
     confidence_level: float
     method: str
+    paired: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -298,6 +302,7 @@ def distribution_shift(
         rng=generator,
         progress=progress,
         desc="distribution shift",
+        paired=pop.paired,
     )
     degenerate = boot["degenerate"]
 
@@ -336,4 +341,5 @@ def distribution_shift(
         n_resamples=n_resamples,
         confidence_level=confidence_level,
         method=method,
+        paired=pop.paired,
     )

@@ -222,6 +222,10 @@ class SummaryCurves(IntervalArrays, Result):
     n_resamples : int
     confidence_level : float
     method : str
+    paired : bool
+        The design: the same seeds at every scale (paired) or not. Each
+        scale's interval is the same either way (it resamples that scale's
+        seeds); differences between scales need the pairing.
     """
 
     scales: np.ndarray
@@ -240,6 +244,7 @@ class SummaryCurves(IntervalArrays, Result):
     confidence_level: float
     method: str
     statistics: tuple[str, ...] = field(default=STATISTICS)
+    paired: bool = False
 
     def __repr__(self) -> str:
         rule = rule_text(self.threshold, self.higher_is_better)
@@ -450,4 +455,5 @@ def summary_curves(
         n_resamples=n_resamples,
         confidence_level=confidence_level,
         method=method,
+        paired=pop.paired,
     )

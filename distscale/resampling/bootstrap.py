@@ -20,6 +20,7 @@ from scipy import special
 
 from distscale._lib.results import IntervalArrays, Result
 from distscale._lib.validation import (
+    check_bool,
     check_confidence_level,
     check_n_resamples,
     check_one_of,
@@ -60,6 +61,8 @@ class BootstrapResult(IntervalArrays, Result):
         ``"percentile"`` or ``"bca"``.
     distribution : numpy.ndarray or None
         The ``(n_resamples, k)`` bootstrap distribution when requested.
+    paired : bool
+        Whether units were resampled together across strata.
     """
 
     estimate: np.ndarray
@@ -72,6 +75,7 @@ class BootstrapResult(IntervalArrays, Result):
     confidence_level: float
     method: str
     distribution: np.ndarray | None = field(default=None, repr=False)
+    paired: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table, one row per statistic.
@@ -150,17 +154,38 @@ def _check_samples(samples: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def _jackknife_acceleration(
-    samples: list[np.ndarray], statistic: Callable[..., np.ndarray], k: int
+    samples: list[np.ndarray], statistic: Callable[..., np.ndarray], k: int, paired: bool = False
 ) -> np.ndarray:
     """BCa acceleration from leave-one-out values, pooled over strata.
 
     Uses the multi-sample formula of Efron & Tibshirani (1993, eq. 14.15),
-    as :func:`scipy.stats.bootstrap` does.
+    as :func:`scipy.stats.bootstrap` does. With ``paired`` the unit left out
+    is one seed: its value in every stratum at once.
     """
     num = np.zeros(k)
     den = np.zeros(k)
     total_n = sum(x.size for x in samples)
     step = max(1, _CHUNK_ELEMENTS // total_n)  # leave-one-out rows per chunk: bounded memory
+    if paired:
+        n = samples[0].size
+        if n < 2:
+            return np.zeros(k)
+        theta = np.empty((n, k))
+        cols = np.arange(n - 1)
+        for a in range(0, n, step):
+            left_out = np.arange(a, min(a + step, n))
+            keep = cols + (cols >= left_out[:, None])
+            theta[a : a + keep.shape[0]] = as_2d(
+                statistic(*(x[keep] for x in samples)), keep.shape[0], k
+            )
+        finite = np.isfinite(theta)
+        count = finite.sum(axis=0)
+        mean = np.where(finite, theta, 0.0).sum(axis=0) / np.maximum(count, 1)
+        u = np.where(finite, (n - 1) * (mean - np.where(finite, theta, 0.0)), 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            den = (u**2).sum(axis=0) / n**2
+            accel = (u**3).sum(axis=0) / n**3 / (6.0 * den**1.5)
+        return np.where(den > 0, accel, 0.0)
     for j, x in enumerate(samples):
         n = x.size
         if n < 2:
@@ -228,6 +253,7 @@ def bootstrap(
     keep_distribution: bool = False,
     progress: bool = False,
     chunk_size: int | None = None,
+    paired: bool = False,
 ) -> BootstrapResult:
     """Stratified nonparametric bootstrap of a vectorised statistic.
 
@@ -256,6 +282,12 @@ def bootstrap(
     chunk_size : int, optional
         Resamples per chunk; by default about 65,536 resampled values per
         chunk (cache-sized), so peak memory does not grow with ``n_resamples``.
+    paired : bool, default False
+        The strata are the same units measured several times (the same seeds
+        at several scales): they must have equal sizes, position ``i`` is one
+        unit in every stratum, and each resample draws units, keeping their
+        values in all strata together (the paired or block bootstrap). The
+        BCa jackknife then leaves out one unit at a time.
 
     Returns
     -------
@@ -272,6 +304,12 @@ def bootstrap(
     True
     """
     strata = _check_samples(samples)
+    paired = check_bool("paired", paired)
+    if paired and len({x.size for x in strata}) > 1:
+        raise ValueError(
+            "`paired=True` needs strata of equal size (position i is one unit in each); got "
+            f"sizes {[x.size for x in strata]}"
+        )
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
     check_one_of("method", method, ("percentile", "bca"))
@@ -285,7 +323,11 @@ def bootstrap(
     dist = np.empty((n_resamples, k))
     for start, m in chunks(n_resamples, chunk_size, total_n, progress=progress,
                            desc="bootstrap"):
-        resampled = [x[generator.integers(0, x.size, size=(m, x.size))] for x in strata]
+        if paired:
+            idx = generator.integers(0, strata[0].size, size=(m, strata[0].size))
+            resampled = [x[idx] for x in strata]
+        else:
+            resampled = [x[generator.integers(0, x.size, size=(m, x.size))] for x in strata]
         dist[start : start + m] = as_2d(statistic(*resampled), m, k)
 
     finite = np.isfinite(dist)
@@ -304,7 +346,7 @@ def bootstrap(
         vmax = np.nanmax(masked[:, ok], axis=0)
         degenerate[ok] = vmin == vmax
         if method == "bca":
-            accel = _jackknife_acceleration(strata, statistic, k)
+            accel = _jackknife_acceleration(strata, statistic, k, paired)
             # Mid-rank proportion of resamples below the estimate (ties count
             # one half), as scipy.stats.bootstrap does: counting only strict
             # "<" biases z0 for discrete statistics (median, proportions).
@@ -333,6 +375,7 @@ def bootstrap(
         confidence_level=confidence_level,
         method=method,
         distribution=dist if keep_distribution else None,
+        paired=paired,
     )
 
 
@@ -359,6 +402,7 @@ def bootstrap_groups(
     rng: np.random.Generator,
     progress: bool = False,
     desc: str = "bootstrap",
+    paired: bool = False,
 ) -> dict[str, np.ndarray]:
     """Run :func:`bootstrap` on each group of strata and stack the results.
 
@@ -398,6 +442,7 @@ def bootstrap_groups(
             confidence_level=confidence_level,
             method=method,
             rng=rng,
+            paired=paired,
         )
         for name in out:
             out[name][i] = getattr(res, name)

@@ -57,25 +57,42 @@ def _flatten_levels(fit: np.ndarray, n: np.ndarray, sd: float, kappa: float) -> 
     return out
 
 
-def _distance(means: np.ndarray, n: np.ndarray, ss_within: np.ndarray, df: int, inc: bool):
-    """Studentised squared distance of the scale means to their isotonic fit, per row."""
+def _distance(
+    means: np.ndarray, n: np.ndarray, ss_within: np.ndarray, df: int, inc: bool, size: float
+):
+    """Studentised squared distance of the scale means to their isotonic fit, per row.
+
+    ``size`` is the data's magnitude (``max |value|``): a sum of squares below
+    ``(1e-12 size)**2`` per run is rounding, not spread, and counts as 0 -- so
+    means that are monotone give 0 whatever their within-scale variance, and a
+    variance of pure rounding never turns rounding in the means into evidence.
+    """
     fit = _isotonic(means, n, increasing=inc)
     rss = np.einsum("j,ij->i", n, (means - fit) ** 2)
-    var = ss_within / df
+    tiny = (1e-12 * max(size, 1e-300)) ** 2 * float(np.sum(n))
+    rss = np.where(rss > tiny, rss, 0.0)
+    var = np.where(ss_within > tiny, ss_within, 0.0) / df
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(var > 0, rss / var, np.where(rss > 1e-12 * (1 + ss_within), np.inf, 0.0))
+        return np.where(var > 0, rss / var, np.where(rss > 0, np.inf, 0.0))
 
 
 def _monotonicity_core(
-    groups: list[np.ndarray], increasing: bool, n_resamples: int, gen, kappa: float | None = None
+    groups: list[np.ndarray],
+    increasing: bool,
+    n_resamples: int,
+    gen,
+    kappa: float | None = None,
+    paired: bool = False,
 ) -> dict:
     n = np.array([g.size for g in groups], dtype=float)
     total, k = int(n.sum()), len(groups)
-    means = np.array([g.mean() for g in groups])
-    resid = [g - g.mean() for g in groups]
+    # a constant group's mean is its value exactly (no rounding from summing)
+    means = np.array([g[0] if np.ptp(g) == 0 else g.mean() for g in groups])
+    resid = [g - m for g, m in zip(groups, means, strict=True)]
     ss = float(sum(np.sum(r * r) for r in resid))
     df = total - k
-    d_obs = float(_distance(means[None], n, np.array([ss]), df, increasing)[0])
+    size = float(max(np.max(np.abs(g)) for g in groups))
+    d_obs = float(_distance(means[None], n, np.array([ss]), df, increasing, size)[0])
     fit = _isotonic(means[None], n, increasing)[0]
     if kappa is None:
         kappa = math.sqrt(math.log(total))
@@ -86,12 +103,15 @@ def _monotonicity_core(
         b = min(step, n_resamples - c)
         bm = np.empty((b, k))
         bss = np.zeros(b)
+        # paired: one draw of seeds for every scale, so each seed's residuals move together
+        shared = gen.integers(0, resid[0].size, size=(b, resid[0].size)) if paired else None
         for i, r in enumerate(resid):
-            draw = r[gen.integers(0, r.size, size=(b, r.size))]
+            idx = shared if paired else gen.integers(0, r.size, size=(b, r.size))
+            draw = r[idx]
             mu = draw.mean(axis=1)
             bm[:, i] = null_means[i] + mu
             bss += np.sum((draw - mu[:, None]) ** 2, axis=1)
-        d_null = _distance(bm, n, bss, df, increasing)
+        d_null = _distance(bm, n, bss, df, increasing, size)
         exceed += np.count_nonzero(d_null >= d_obs * (1 - 1e-9))
     return {
         "statistic": d_obs,
@@ -126,6 +146,11 @@ class MonotonicityTestResult(Result):
     higher_is_better : bool
     metric : hashable
     dropped_scales : tuple
+    paired : bool
+        The bootstrap resampled whole seeds across scales (a paired
+        population, all runs).
+    notes : tuple of str
+        Caveats of the test in words.
     """
 
     statistic: float
@@ -143,6 +168,8 @@ class MonotonicityTestResult(Result):
     higher_is_better: bool
     metric: Hashable
     dropped_scales: tuple
+    paired: bool = False
+    notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -284,7 +311,12 @@ def monotonicity_test(
             stacklevel=2,
         )
     kappa = math.sqrt(math.log(int(n.sum())))
-    res = _monotonicity_core(groups, direction == "increasing", n_resamples, gen, kappa)
+    paired = bool(pop.paired and subset == "all")
+    notes = ()
+    if pop.paired and subset != "all":
+        notes = (f"the {subset} subset of a paired population: its runs differ from scale to "
+                 "scale, so seeds are resampled independently at each scale",)
+    res = _monotonicity_core(groups, direction == "increasing", n_resamples, gen, kappa, paired)
     return MonotonicityTestResult(
         statistic=res["statistic"],
         pvalue=res["pvalue"],
@@ -301,4 +333,6 @@ def monotonicity_test(
         higher_is_better=higher_is_better,
         metric=metric,
         dropped_scales=tuple(scale_labels(scales[~kept])),
+        paired=paired,
+        notes=notes,
     )

@@ -28,6 +28,7 @@ import pandas as pd
 
 from distscale._lib.docs import fill_doc
 from distscale._lib.results import Result, frozen, scale_labels
+from distscale._lib.success_rule import success_mask
 from distscale._lib.validation import check_n_resamples, check_one_of, check_rng, format_labels
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population
@@ -41,6 +42,7 @@ from distscale.success.rank_tests import (  # noqa: F401 (the limits of pvalue_m
     MAX_EXACT_PAIRS,
     grouped_rank_test,
     iso_fit,
+    paired_rank_test,
 )
 from distscale.success.subsets import (  # noqa: F401 (SUBSETS re-exported)
     SUBSETS,
@@ -96,6 +98,10 @@ class TrendTestResult(Result):
     metric : hashable
     dropped_scales : tuple
         Scales left out because no run of the subset was there.
+    paired : bool
+        The population is paired (the same seeds at every scale), so the
+        p-value came from permutations within seeds (each seed's curve kept
+        together; ``pvalue_method`` says so).
     """
 
     statistic: float
@@ -116,6 +122,7 @@ class TrendTestResult(Result):
     higher_is_better: bool
     metric: Hashable
     dropped_scales: tuple
+    paired: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -327,7 +334,21 @@ def trend_test(
             )
     else:
         groups, kept = select(samples, scales, subset, threshold, higher_is_better)
-        res = grouped_rank_test(groups, method, alternative, pvalue_method, n_resamples, gen)
+        if pop.paired:
+            if pvalue_method not in ("auto", "permutation"):
+                raise ValueError(
+                    "a paired population is tested by permuting within seeds; "
+                    f"`pvalue_method` {pvalue_method!r} is not available"
+                )
+            matrix = np.column_stack(samples)  # (seeds, scales): one seed's curve per row
+            if subset == "all":
+                chosen = np.ones(matrix.shape, dtype=bool)
+            else:
+                wins = success_mask(matrix, threshold, higher_is_better)
+                chosen = wins if subset == "success" else ~wins
+            res = paired_rank_test(matrix, chosen, method, alternative, n_resamples, gen)
+        else:
+            res = grouped_rank_test(groups, method, alternative, pvalue_method, n_resamples, gen)
         n = np.array([g.size for g in groups])
         weight = n.astype(float)
         means = np.array([g.mean() for g in groups])
@@ -346,5 +367,6 @@ def trend_test(
         higher_is_better=higher_is_better,
         metric=metric,
         dropped_scales=tuple(scale_labels(scales[~kept])),
+        paired=bool(pop.paired and weights is None),
         **res,
     )
