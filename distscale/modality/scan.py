@@ -369,7 +369,7 @@ def modality_scan(
         )
     for i in range(n_scales):
         if piled[i]:
-            notes[i].append(f"not tested: {piles[i]} (a pile; bounds=None)")
+            notes[i].append(f"not tested: {piles[i]} (a pile at a value that is not a bound)")
         elif collapsed[i]:
             notes[i].append("not tested: the two-component fit collapsed onto tied values")
         elif not testable[i]:

@@ -23,7 +23,6 @@ from distscale.describe.emergence_core import MIN_POINTS, score_curves
 from distscale.describe.emergence_curves import curve_emergence
 from distscale.describe.emergence_curves import per_seed_emergence as _per_seed
 from distscale.describe.summary import summary_curves
-from distscale.metrics.compare.verdict import _split
 from distscale.modality.scan import modality_scan
 from distscale.population import Population
 from distscale.resampling.nested import nested_bootstrap
@@ -191,7 +190,8 @@ def modality_part(ctx: Study, m: Hashable, pop: Population, threshold: float, hi
     sub = Population(runs.loc[keep], scale=ctx.scale, seed=ctx.seed, value=m)
     scan = ctx.log.run(f"{m}: modality scan", modality_scan, sub, success_threshold=threshold,
                        higher_is_better=higher, rng=ctx.rng, progress=ctx.progress, **opts)
-    split = np.array([_split(f) for f in scan.fits], dtype=bool)
+    # a pile that is a mode of its own beside another: the scan's own rule
+    split = np.asarray(scan.bimodal) & (np.asarray(scan.pile_modes) > 0)
     ok = ~scan.degenerate | split
     either = scan.bimodal | split
     bim = np.where(ok, scan.bimodal.astype(float), np.nan)

@@ -321,20 +321,17 @@ def compare_metrics(
 
     Notes
     -----
-    **Bimodality.** The modality scan tests one against two Gaussian
-    components among the runs strictly inside the metric's bounds, with a
-    point mass for runs exactly at a bound (0 or 1 for a 0/1 or unit-range
-    metric), and counts a rejection only when the two components are well
-    separated (Ashman's D >= 2; see :func:`distscale.modality_scan`); scales
-    where ties make the test meaningless are not tested. A
-    thresholded metric often puts every failed run at exactly 0 -- a point
-    mass, not a Gaussian component -- so a scale also counts as bimodal when
-    its fit is *split*: a point mass at a bound holding at least 10% of the
-    runs, and a Gaussian component holding at least 10% whose mean lies more
-    than 3 of its sds and more than a quarter of the metric's range away
-    from that bound (or a second such point mass at the other bound). The
-    split rule is descriptive, not a test. A scale is *assessed* when it has
-    at least 4 seeds and was tested, or is split.
+    **Bimodality.** The verdict is :func:`distscale.modality_scan`'s: one
+    against two Gaussian components among the runs strictly inside the
+    metric's bounds (0 and 1 for a 0/1 or unit-range metric; elsewhere piles
+    of runs at the smallest or largest value, found with ``bounds="auto"``),
+    counted only when the two components are well separated (Ashman's D);
+    and a pile of runs at a bound -- a thresholded metric often puts every
+    failed run at exactly 0 -- is a mode of its own (a *split*,
+    ``split_scales``) when its weight's seed-bootstrap interval excludes 0
+    and it lies at least ``min_separation`` sds from the continuous part. A
+    scale is bimodal with two modes or more. A scale is *assessed* when it
+    has at least 4 seeds and was tested, or is split.
 
     Every scale's samples form a seeds x samples matrix; when all scales
     share the same sample ids, one example draw per replicate serves all

@@ -17,14 +17,6 @@ from dataclasses import dataclass
 from distscale._lib.results import ConfidenceInterval, Result
 from distscale.describe.emergence_core import MIN_POINTS
 
-#: A *split* (see :func:`compare_metrics`): a point mass at a bound and a Gaussian
-#: component (or a second point mass) each holding at least this share of the runs ...
-_SPLIT_MIN_WEIGHT = 0.1
-#: ... with the component's mean more than this many of its sds, and more than
-#: this share of the metric's range, away from the bound.
-_SPLIT_SEPARATION = 3.0
-_SPLIT_RANGE = 0.25
-
 
 @dataclass(frozen=True, eq=False, repr=False)
 class MetricVerdict(Result):
@@ -92,22 +84,6 @@ class MetricVerdict(Result):
     text: str
 
 
-def _split(fit: object) -> bool:
-    """A point mass at a bound and a component (or mass) far from it, both >= 10% of runs."""
-    if fit is None:
-        return False
-    masses = [(float(loc), float(w)) for loc, w in
-              zip(fit.point_mass_locations, fit.point_mass_weights, strict=True)
-              if w >= _SPLIT_MIN_WEIGHT]
-    if len(masses) >= 2:
-        return True
-    width = fit.bounds[1] - fit.bounds[0] if fit.bounds is not None else math.inf
-    return any(
-        w >= _SPLIT_MIN_WEIGHT
-        and abs(mu - loc) > max(_SPLIT_SEPARATION * sd, _SPLIT_RANGE * width)
-        for loc, _ in masses
-        for w, mu, sd in zip(fit.weights, fit.means, fit.sds, strict=True)
-    )
 
 
 def _verdict(m, kind, higher, curve, p_step, assessed, bimodal_at, split_at, capacity,
