@@ -272,7 +272,11 @@ class Population:
         for key, seeds in groups:
             lacking = expected - set(seeds)
             if lacking:
-                label = ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+                parts = key if isinstance(key, tuple) else (key,)
+                label = ", ".join(
+                    str(int(k)) if isinstance(k, float) and k.is_integer() else str(k)
+                    for k in parts
+                )
                 lacks = format_labels(sorted(lacking, key=str))
                 missing.append(f"scale {label} lacks seeds {lacks}")
         if missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -61,3 +62,32 @@ def bimodal_frame(n_scales: int = 4, n_seeds: int = 30, seed: int = 0) -> pd.Dat
             v = 0.6 + 0.4 * rng.beta(5, 2) if ok else 0.2 * rng.beta(1, 6)
             rows.append((2 ** (i + 1), s, float(v)))
     return pd.DataFrame(rows, columns=["depth", "seed", "exact_match"])
+
+
+# ------------------------------------------------------------------ Dopamine Atari
+#: Per-iteration returns of Dopamine's agents on Atari (google/dopamine, Apache-2.0).
+DOPAMINE = SHARED_DATA / "dopamine-atari"
+
+
+def read_dopamine(name: str) -> pd.DataFrame:
+    return pd.DataFrame(json.loads((DOPAMINE / f"{name}.json").read_text()))
+
+
+def dopamine_networks(game, agent, iterations) -> pd.DataFrame:
+    """The `_CNN` and `_Impala` files: the 5 runs are interleaved within each iteration,
+    so a run's label is its position among the rows of its (agent, iteration)."""
+    frames = []
+    for network in ("CNN", "Impala"):
+        d = read_dopamine(f"{game}_{network}")
+        d = d[(d["Agent"] == agent) & d["Iteration"].isin(iterations)].copy()
+        d["seed"] = d.groupby("Iteration").cumcount()
+        frames.append(d.assign(network=network))
+    return pd.concat(frames, ignore_index=True)
+
+
+def dopamine_default(game, iterations) -> pd.DataFrame:
+    """The default files: each agent's runs are consecutive and the iteration counter
+    restarts at 0 for every run, so a run's label counts the restarts."""
+    d = read_dopamine(game)
+    d["seed"] = d.groupby("Agent")["Iteration"].transform(lambda it: (it == 0).cumsum() - 1)
+    return d[d["Iteration"].isin(iterations)].reset_index(drop=True)

@@ -11,7 +11,6 @@ the Dopamine Atari baselines (google/dopamine, Apache-2.0) in shared/data.
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,13 @@ from scipy import integrate, stats
 from distscale import ConfidenceInterval, Population
 from distscale._lib.errors import ColumnNotFoundError
 from distscale.describe import ConditionComparison, compare_conditions
-from tests._helpers import SHARED_DATA, collect_degenerate, quiet
+from tests._helpers import (
+    DOPAMINE,
+    collect_degenerate,
+    dopamine_default,
+    dopamine_networks,
+    quiet,
+)
 
 COLS = {"scale": "scale", "seed": "seed", "value": "acc"}
 
@@ -386,32 +391,8 @@ def test_picture():
 
 
 # ------------------------------------------------------------------------- real data
-_DOPAMINE = SHARED_DATA / "dopamine-atari"
-needs_dopamine = pytest.mark.skipif(not _DOPAMINE.is_dir(), reason="shared/data is absent")
 
-
-def _read(name: str) -> pd.DataFrame:
-    return pd.DataFrame(json.loads((_DOPAMINE / f"{name}.json").read_text()))
-
-
-def dopamine_networks(game, agent, iterations) -> pd.DataFrame:
-    """The `_CNN` and `_Impala` files: the 5 runs are interleaved within each iteration,
-    so a run's label is its position among the rows of its (agent, iteration)."""
-    frames = []
-    for network in ("CNN", "Impala"):
-        d = _read(f"{game}_{network}")
-        d = d[(d["Agent"] == agent) & d["Iteration"].isin(iterations)].copy()
-        d["seed"] = d.groupby("Iteration").cumcount()
-        frames.append(d.assign(network=network))
-    return pd.concat(frames, ignore_index=True)
-
-
-def dopamine_default(game, iterations) -> pd.DataFrame:
-    """The default files: each agent's runs are consecutive and the iteration counter
-    restarts at 0 for every run, so a run's label counts the restarts."""
-    d = _read(game)
-    d["seed"] = d.groupby("Agent")["Iteration"].transform(lambda it: (it == 0).cumsum() - 1)
-    return d[d["Iteration"].isin(iterations)].reset_index(drop=True)
+needs_dopamine = pytest.mark.skipif(not DOPAMINE.is_dir(), reason="shared/data is absent")
 
 
 @needs_dopamine
