@@ -160,7 +160,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--threshold", help="a run succeeds when its metric is beyond this value"
     )
     report.add_argument(
-        "--bounds", nargs=2, metavar=("LO", "HI"), help="range of the metric, e.g. 0 1"
+        "--bounds", nargs=2, metavar=("LO", "HI"),
+        help="range of the metric, e.g. 0 1 (default: point masses where runs pile up)"
     )
     report.add_argument(
         "--out", default="distscale-report", help="output folder (default distscale-report)"
@@ -441,7 +442,7 @@ def _run_report(args: argparse.Namespace) -> int:
         report = make_report(
             pop,
             threshold=threshold,
-            bounds=None if bounds is None else tuple(bounds),
+            bounds="auto" if bounds is None else tuple(bounds),
             higher_is_better=higher,
             out_dir=args.out,
             title=args.title,

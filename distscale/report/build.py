@@ -18,7 +18,6 @@ The command ``distscale report`` (see :mod:`distscale.cli`) calls it.
 from __future__ import annotations
 
 import functools
-import math
 import numbers
 import sys
 import time
@@ -156,12 +155,6 @@ class _Steps:
         return result
 
 
-def _lrt_resamples(n_scales: int, alpha: float) -> int:
-    """Parametric-bootstrap replicates so that Holm over all scales can reach ``alpha``."""
-    need = math.ceil(2 * n_scales / alpha)  # twice the least that can reject at all
-    return max(199, 100 * math.ceil((need + 1) / 100) - 1)
-
-
 @fill_doc
 def make_report(
     population_or_frame: Population | pd.DataFrame,
@@ -170,7 +163,7 @@ def make_report(
     seed: Hashable | None = None,
     value: Hashable | None = None,
     threshold: float,
-    bounds: tuple[float, float] | None = None,
+    bounds: tuple[float, float] | str | None = "auto",
     higher_is_better: bool = True,
     out_dir: str | Path = "distscale-report",
     title: str | None = None,
@@ -191,9 +184,12 @@ def make_report(
         (``scale``/``seed`` may be given only if they match its columns).
     %(columns)s
     %(threshold)s
-    bounds : (lo, hi), optional
-        Range of the metric (e.g. ``(0, 1)`` for an accuracy); values exactly
-        at a bound are point masses in the modality scan.
+    bounds : "auto", (lo, hi) or None, default "auto"
+        Where the modality scan puts point masses: ``(lo, hi)`` is the
+        metric's range (e.g. ``(0, 1)`` for an accuracy), values exactly at a
+        bound are point masses; ``"auto"`` finds piles of runs at a scale's
+        smallest or largest value (see :func:`~distscale.modality_scan`);
+        None: no point masses.
     %(higher_is_better)s
     out_dir : str or pathlib.Path, default "distscale-report"
         Created if missing; ``report.html``, ``figures/`` and ``tables/``
@@ -249,7 +245,7 @@ def make_report(
     """
     start = time.perf_counter()
     threshold = check_threshold(threshold)
-    bounds = check_bounds(bounds)
+    bounds = check_bounds(bounds, auto=True)
     higher_is_better = check_bool("higher_is_better", higher_is_better)
     progress = check_bool("progress", progress)
     n_resamples = check_n_resamples(n_resamples, minimum=2)
@@ -264,7 +260,7 @@ def make_report(
     gen = check_rng(rng)
     pop = _resolve_population(population_or_frame, scale, seed, value)
     metric = pop.metric
-    if bounds is not None:
+    if bounds is not None and not isinstance(bounds, str):
         every = np.concatenate(pop.values())
         outside = int(np.count_nonzero((every < bounds[0]) | (every > bounds[1])))
         if outside:
@@ -281,7 +277,6 @@ def make_report(
     from distscale.success.inverse import inverse_scaling
     from distscale.success.trend import monotonicity_test, trend_test
 
-    n_scales = len(pop.scales)
     x = "log" if np.all(pop.scales > 0) else "linear"
     rule = {"threshold": threshold, "higher_is_better": higher_is_better}
     boot = {"n_resamples": n_resamples, "confidence_level": confidence_level}
@@ -293,9 +288,9 @@ def make_report(
          lambda g: decompose_mean(pop, **rule, **boot, rng=g)),
         ("modality_scan", "modality scan (mixture tests, component CIs)",
          lambda g: modality_scan(
-             pop, bounds=bounds, alpha=alpha, n_resamples=_lrt_resamples(n_scales, alpha),
-             n_boot_ci=n_resamples, confidence_level=confidence_level,
-             success_threshold=threshold, higher_is_better=higher_is_better, rng=g)),
+             pop, bounds=bounds, alpha=alpha, n_boot_ci=n_resamples,
+             confidence_level=confidence_level, success_threshold=threshold,
+             higher_is_better=higher_is_better, rng=g)),
         ("success_curve", "success curve",
          lambda g: success_curve(pop, **rule, x=x, confidence_level=confidence_level)),
         ("per_seed_emergence", "per-seed emergence", lambda g: per_seed_emergence(pop)),

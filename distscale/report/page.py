@@ -128,11 +128,18 @@ def _sec_modality(ctx: Context) -> dict:
     scan = ctx.results["modality_scan"]
     wide = scan.per_scale()
     keep = [c for c in ("scale", "n_seeds", "dip_pvalue", "bimodality_coefficient",
-                        "n_components", "lrt_pvalue", "adjusted_pvalue", "separation", "bimodal",
-                        "degenerate", "p_success") if c in wide.columns]  # fmt: skip
+                        "n_components", "lrt_pvalue", "adjusted_pvalue", "separation",
+                        "n_modes", "pile_modes", "bimodal", "degenerate", "p_success")
+            if c in wide.columns]  # fmt: skip
     comp = scan.components
     return {
-        "bounds": None if not ctx.bounds else [f"{b:g}" for b in ctx.bounds],
+        "bounds": None if not isinstance(ctx.bounds, tuple) else [f"{b:g}" for b in ctx.bounds],
+        "auto_bounds": ctx.bounds == "auto",
+        "pile_notes": [
+            {"scale": fmt_scale(s), "note": n}
+            for s, n in zip(scan.scales, scan.notes, strict=True)
+            if n
+        ],
         "alpha": f"{ctx.alpha:g}",
         "min_separation": min_sep(scan),
         "per_scale": _table(wide[keep]),
@@ -251,7 +258,14 @@ def _meta(ctx: Context) -> dict:
         "per_scale": per,
         "seed": pop.seed,
         "metric": ctx.metric,
-        "bounds": f" in [{ctx.bounds[0]:g}, {ctx.bounds[1]:g}]" if ctx.bounds else "",
+        "bounds": (
+            f" in [{ctx.bounds[0]:g}, {ctx.bounds[1]:g}]" if isinstance(ctx.bounds, tuple) else ""
+        ),
+        "design": (
+            f"the same {pop.n_seeds().max()} seeds at every scale (a paired design: intervals "
+            "and tests keep each seed's curve together)"
+            if pop.paired else "independent runs at each scale"
+        ),
         "rule": ctx.rule,
     }
 

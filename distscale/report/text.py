@@ -24,7 +24,7 @@ class Context:
     results: Mapping[str, object]
     threshold: float
     higher_is_better: bool
-    bounds: tuple[float, float] | None
+    bounds: tuple[float, float] | str | None
     alpha: float
     confidence_level: float
     n_resamples: int
