@@ -218,7 +218,7 @@ def test_paired_needs_every_seed_everywhere_and_is_suggested():
         pop = Population(df, scale="step", seed="seed", value="loss", paired=True)
     assert pop.paired and pop.design == "paired"
     assert pop.select(metric="loss").paired
-    with pytest.raises(ValueError, match="scale 6 lacks seeds 3.*pass paired=False"):
+    with pytest.raises(ValueError, match=r"scale 6 lacks seeds 3.*pass paired=False"):
         Population(df.drop(df.index[(df.step == 6) & (df.seed == 3)]), scale="step",
                    seed="seed", value="loss", paired=True)
     with pytest.raises(TypeError, match="`paired` must be True, False or None"):

@@ -199,8 +199,8 @@ def success_curve(result: object, ax: Axes | None = None, *, logx: bool | None =
     log = result.x == "log" if logx is None else log_x(result.scales, logx)
     draw_success(ax, result, log)
     if not result.crossings:
-        ax.text(0.02, 0.97, "the fit does not cross 0.5 within the observed scales",
-                transform=ax.transAxes, va="top", fontsize="small")
+        why = result.x50_reason or "the fit does not cross 0.5 within the observed scales"
+        ax.text(0.02, 0.97, why, transform=ax.transAxes, va="top", fontsize="small", wrap=True)
     _legend(ax, above=True, ncol=2)
     ax.set_title(f"Probability of success ({result.model} fit in {result.x} scale)")
     return ax

@@ -131,12 +131,27 @@ def _trend_title(result: object) -> str:
 
 
 # -------------------------------------------------------------------- inverse scaling
+def _draw_two_lines(ax: Axes, test: object, scales: np.ndarray, log: bool) -> None:
+    """The two lines of a shape test (ShapeTestResult) and their breakpoint."""
+    bp = test.breakpoint
+    for a, b, lo, hi, label in (
+        (test.intercept_low, test.slope_low, scales[0], bp, "two lines (U test)"
+         if test.shape == "u" else "two lines (inverted-U test)"),
+        (test.intercept_high, test.slope_high, bp, scales[-1], None),
+    ):  # fmt: skip
+        s = np.geomspace(lo, hi, 50) if log else np.linspace(lo, hi, 50)
+        t = np.log(s) - np.log(bp) if test.x == "log" else s - bp
+        ax.plot(s, a + b * t, color=PALETTE["marker"], lw=2, label=label)
+    vline(ax, bp, f"breakpoint {fmt_scale(bp, 3)}", ls=":")
+
+
 def inverse_scaling(result: object, ax: object = None, *, logx: bool | None = None) -> FigureBase:
     """The inverse-scaling case study in two panels, with the verdict as the title.
 
     Left: P(success) -- observed fractions, the logistic fit with its band,
-    the quadratic logistic fit (dashed) and its vertex when inside the
-    scales, with both AICs. Right: mean | success per scale and its isotonic
+    the quadratic logistic fit (dashed, descriptive), with both AICs, and
+    when P(success) was found U-shaped or inverted-U-shaped the two lines of
+    that test with their breakpoint. Right: mean | success per scale and its isotonic
     fit (:func:`trend` of the stored trend test), or a note when successful
     runs were too few to test.
 
@@ -177,8 +192,9 @@ def inverse_scaling(result: object, ax: object = None, *, logx: bool | None = No
         quad = result.quadratic_curve.predict(grid)
         left.plot(grid, quad["p_success"], ls="--", lw=1.5, color=PALETTE["alt_fit"],
                   label=f"quadratic fit (AIC {result.aic_quadratic:.1f})")
-    if np.isfinite(result.vertex_scale):
-        vline(left, result.vertex_scale, f"vertex {fmt_scale(result.vertex_scale, 3)}", ls=":")
+    lines = {"u-shaped": result.u_test, "inverted-u": result.inverted_u_test}.get(result.shape)
+    if lines is not None and lines.holds:
+        _draw_two_lines(left, lines, curve.scales, log)
     left.set_title(f"P(success) {result.shape} ({fmt_p(result.p_success_pvalue)})",
                    fontsize="medium")
     _legend(left, above=True, ncol=2)

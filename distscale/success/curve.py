@@ -4,7 +4,10 @@
 (value above a threshold, as in :func:`distscale.summary_curves`) and fits
 ``P(success)`` against log-scale (or scale) by logistic regression on the
 grouped binomial counts, by a quadratic logistic model (for U-shaped or
-inverted-U curves), or by a monotone isotonic fit.
+inverted-U curves), by a four-parameter logistic with a floor and a ceiling
+(for plateaus below 1 or above 0), or by a monotone isotonic fit -- or
+chooses among them (``model="auto"``). Every fit carries a goodness-of-fit
+test, and ``x50`` is reported only from a model that fits.
 
 Emergence data are usually *separated* -- no run succeeds below some scale
 and every run succeeds above it -- and then the maximum-likelihood estimate
@@ -14,8 +17,12 @@ does not exist: the slope runs off to infinity and Wald intervals cover
 with profile penalised-likelihood intervals, as R's ``logistf`` does
 (Heinze & Schemper 2002). That machinery -- the penalised binomial engine,
 separation detection and profile-likelihood intervals -- is in
-:mod:`distscale.success.logistic`; this module holds the result object, the
-public function and the isotonic fit.
+:mod:`distscale.success.logistic`; the four-parameter logistic in
+:mod:`~distscale.success.logistic4`, the isotonic fit in
+:mod:`~distscale.success.isotonic`, the goodness-of-fit test in
+:mod:`~distscale.success.goodness` and the per-model fits and the automatic
+choice in :mod:`~distscale.success.models`. This module holds the result
+object and the public function.
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, Result, frozen, scale_labels
 from distscale._lib.success_rule import rule_text, success_mask
 from distscale._lib.validation import (
+    check_alpha,
     check_bool,
     check_confidence_level,
     check_finite_array,
@@ -39,23 +47,17 @@ from distscale._lib.validation import (
     check_one_of,
     check_rng,
     check_threshold,
-    format_labels,
 )
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population, as_population
-from distscale.resampling.bootstrap import bootstrap, warn_zero_width
-from distscale.success.logistic import (
-    _design,
-    fit_parametric,
-    fit_stats,
-    profile_bounds,
-    to_scale,
-    warn_no_crossing,
-)
+from distscale.success.goodness import GoodnessOfFit
+from distscale.success.logistic import _design, profile_bounds
+from distscale.success.logistic4 import logistic4_band
+from distscale.success.models import MIN_SCALES, fit_model, select_model
 
-__all__ = ["SuccessCurve", "success_curve"]
+__all__ = ["GoodnessOfFit", "SuccessCurve", "success_curve"]
 
-MODELS = ("logistic", "quadratic", "isotonic")
+MODELS = ("logistic", "quadratic", "logistic4", "isotonic", "auto")
 
 
 # ------------------------------------------------------------------------- result object
@@ -72,7 +74,8 @@ class SuccessCurve(Result):
     successes, n : numpy.ndarray
         Successful runs and runs (seeds) at each scale.
     model : str
-        ``"logistic"``, ``"quadratic"`` or ``"isotonic"``.
+        ``"logistic"``, ``"quadratic"``, ``"logistic4"`` or ``"isotonic"``
+        (with ``model="auto"``, the one chosen; see :attr:`selection`).
     x : str
         ``"log"`` (covariate ``t = ln(scale)``) or ``"linear"`` (``t = scale``).
     penalty : str or None
@@ -85,10 +88,14 @@ class SuccessCurve(Result):
         ``model="isotonic"``).
     coef_names : tuple of str
         ``("intercept", "slope")`` or ``("intercept", "linear", "quadratic")``
-        in ``logit P = b0 + b1 t (+ b2 t^2)``; empty for isotonic.
+        in ``logit P = b0 + b1 t (+ b2 t^2)``; ``("floor", "ceiling",
+        "intercept", "slope")`` in ``P = floor + (ceiling - floor) expit(b0 +
+        b1 t)`` for logistic4; empty for isotonic.
     coef, coef_se : numpy.ndarray
         Estimates and standard errors (inverse Fisher information at the
-        estimate; for Firth the penalised fit's, as ``logistf``'s ``vcov``).
+        estimate; for Firth the penalised fit's, as ``logistf``'s ``vcov``;
+        for logistic4 at the estimate in the reported coefficients, for
+        reference only -- its intervals are profile intervals).
     coef_ci : ConfidenceInterval
         Arrays of lower and upper limits, by :attr:`ci_method`.
     ci_method : str
@@ -109,14 +116,15 @@ class SuccessCurve(Result):
     x50 : float
         Scale at which the fitted P(success) crosses 0.5 inside the observed
         range of scales (the lowest such scale for a quadratic); NaN when it
-        does not cross there.
+        does not cross there, or when the model does not fit (see
+        :attr:`x50_reason`).
     x50_ci : ConfidenceInterval
         Interval for ``x50`` (see :func:`success_curve`); may reach beyond
         the observed scales, and is infinite (0 for a lower limit on the log
         axis) when unbounded.
     crossings : tuple of float
         Every crossing of 0.5 inside the observed range (a quadratic can
-        have two).
+        have two); empty when the model does not fit.
     crossing_cis : tuple of ConfidenceInterval
         One interval per crossing.
     threshold : float
@@ -125,6 +133,21 @@ class SuccessCurve(Result):
     confidence_level : float
     n_resamples : int or None
         Bootstrap resamples (isotonic only).
+    goodness_of_fit : GoodnessOfFit
+        Grouped-deviance test of the fit against the saturated binomial model
+        (``statistic, df, pvalue, method, reason``; NaN with a reason when it
+        cannot be tested).
+    gof_alpha : float
+        Level at which a fit is rejected (``pvalue <= gof_alpha``).
+    x50_reason : str
+        Why ``x50`` is NaN (the model does not fit; never reaches 50 %;
+        starts above 50 %; ...); empty when ``x50`` is given.
+    selection : str
+        With ``model="auto"``, why this model was chosen, in words; else empty.
+    candidates : pandas.DataFrame or None
+        With ``model="auto"``, every candidate's ``n_params, loglik, aic,
+        deviance, gof_df, gof_pvalue, gof_method, fits, chosen, x50, note``;
+        else None.
     """
 
     scales: np.ndarray
@@ -155,13 +178,29 @@ class SuccessCurve(Result):
     scale_name: Hashable
     confidence_level: float
     n_resamples: int | None = None
+    goodness_of_fit: GoodnessOfFit | None = None
+    gof_alpha: float = 0.05
+    x50_reason: str = ""
+    selection: str = ""
+    candidates: pd.DataFrame | None = None
     _state: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _fit_words(self) -> str:
+        gof = self.goodness_of_fit
+        if gof is None:
+            return ""
+        if np.isnan(gof.pvalue):
+            return "fit not testable"
+        verdict = "misfits" if gof.rejects(self.gof_alpha) else "fits"
+        return f"{verdict}: deviance p={gof.pvalue:.2g}"
 
     def __repr__(self) -> str:
         fit = self.model + (" (Firth)" if self.penalty == "firth" else "")
+        fit += " [auto]" if self.selection else ""
         x50 = "nan" if np.isnan(self.x50) else f"{self.x50:.4g}"
         return (
-            f"SuccessCurve({fit} in {self.x} scale, {len(self.scales)} scales, "
+            f"SuccessCurve({fit} in {self.x} scale ({self._fit_words()}), "
+            f"{len(self.scales)} scales, "
             f"{int(self.successes.sum())}/{int(self.n.sum())} runs succeed, x50={x50}, "
             f"separation={self.separation})"
         )
@@ -184,7 +223,8 @@ class SuccessCurve(Result):
             Columns ``scale, p_success, ci_low, ci_high``. The band is the
             profile-likelihood interval of the linear predictor at each scale
             (pointwise, not simultaneous), mapped through the logistic
-            function; Wald for a plain fit of separated data; for isotonic,
+            function; Wald for a plain fit of separated data; for logistic4,
+            the profile-likelihood interval of P itself; for isotonic,
             the bootstrap band at the observed scales, linearly interpolated
             in ``t`` and constant beyond the observed range.
         """
@@ -198,6 +238,8 @@ class SuccessCurve(Result):
             fit = np.interp(t, grid, st["fitted"])
             low = np.interp(t, grid, st["band_low"])
             high = np.interp(t, grid, st["band_high"])
+        elif self.model == "logistic4":
+            fit, low, high = logistic4_band(st, (t - st["centre"]) / st["half"])
         else:
             F = _design((t - st["centre"]) / st["half"], st["degree"])
             eta = F @ st["beta"]
@@ -218,10 +260,12 @@ class SuccessCurve(Result):
 
         Columns: ``scale, n, successes, observed`` (the observed fraction),
         ``p_success`` (fitted) and the band ``ci_low, ci_high`` (as
-        :meth:`predict`).
+        :meth:`predict`). The fit is described in ``frame.attrs``: ``model``,
+        ``goodness_of_fit`` (one line), ``gof_pvalue``, ``x50``,
+        ``x50_reason`` and ``selection``.
         """
         pred = self.predict(self.scales)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "scale": self.scales,
                 "n": self.n.astype(np.int64),
@@ -232,6 +276,16 @@ class SuccessCurve(Result):
                 "ci_high": pred["ci_high"].to_numpy(),
             }
         )
+        gof = self.goodness_of_fit
+        frame.attrs.update(
+            model=self.model,
+            goodness_of_fit="" if gof is None else gof.describe(),
+            gof_pvalue=np.nan if gof is None else gof.pvalue,
+            x50=self.x50,
+            x50_reason=self.x50_reason,
+            selection=self.selection,
+        )
+        return frame
 
     def coef_frame(self) -> pd.DataFrame:
         """Coefficients: columns ``term, estimate, std_error, ci_low, ci_high``."""
@@ -260,6 +314,8 @@ def success_curve(
     penalty: str | None = "auto",
     confidence_level: float = 0.95,
     n_resamples: int = 1000,
+    gof_alpha: float = 0.05,
+    gof_resamples: int = 999,
     rng: int | np.random.Generator | None = None,
     scale: Hashable | None = None,
     seed: Hashable | None = None,
@@ -276,12 +332,22 @@ def success_curve(
     * ``"quadratic"``: ``logit P = b0 + b1 t + b2 t^2``, which can rise and
       fall (inverse scaling, U shapes); compare it with the logistic fit by
       ``aic`` or ``deviance``;
+    * ``"logistic4"``: ``P = floor + (ceiling - floor) expit(b0 + b1 t)``
+      with ``0 <= floor < ceiling <= 1``: a sigmoid that plateaus below 1
+      (or above 0), by maximum likelihood (see
+      :mod:`distscale.success.logistic4`);
     * ``"isotonic"``: a monotone fit of the observed fractions (weighted
       pool-adjacent-violators), increasing or decreasing, whichever fits
       better (smaller weighted squared error; increasing on a tie); no
-      coefficients; band and x50 interval from a seed bootstrap.
+      coefficients; band and x50 interval from a seed bootstrap;
+    * ``"auto"``: all four, and the one with the smallest AIC among those
+      that fit (goodness-of-fit p-value above ``gof_alpha``); the isotonic
+      fit when none fits. ``selection`` says why, ``candidates`` lists them.
 
     where ``t = ln(scale)`` (``x="log"``) or ``t = scale`` (``x="linear"``).
+    Every fit is tested against the saturated binomial model
+    (``goodness_of_fit``), and ``x50`` is withheld (NaN, with
+    ``x50_reason``) when the test rejects the fit.
 
     Parameters
     ----------
@@ -289,21 +355,32 @@ def success_curve(
     %(threshold)s
     %(higher_is_better)s
     %(metric)s
-    model : {"logistic", "quadratic", "isotonic"}, default "logistic"
+    model : {"logistic", "quadratic", "logistic4", "isotonic", "auto"}, default "logistic"
     x : {"log", "linear"}, default "log"
         The paper's scales (depth, width, parameters) grow geometrically, so
         ``ln(scale)`` is the default covariate; it needs positive scales.
     penalty : {"auto", "firth", None}, default "auto"
-        ``"auto"``: maximum likelihood (statsmodels GLM) when the estimate
-        exists, Firth's penalised likelihood when the data are separated.
-        ``"firth"``: always Firth. None: always maximum likelihood (on
-        separated data its estimates diverge and its Wald intervals are
-        useless, with a warning).
+        For the logistic and quadratic models. ``"auto"``: maximum
+        likelihood (statsmodels GLM) when the estimate exists, Firth's
+        penalised likelihood when the data are separated. ``"firth"``:
+        always Firth. None: always maximum likelihood (on separated data
+        its estimates diverge and its Wald intervals are useless, with a
+        warning).
     %(confidence_level)s
     n_resamples : int, default 1000
         Seed-bootstrap resamples, for ``model="isotonic"`` only.
+    gof_alpha : float, default 0.05
+        Level of the goodness-of-fit test: a fit with ``pvalue <= gof_alpha``
+        is rejected -- its ``x50`` is withheld, and ``"auto"`` does not
+        choose it.
+    gof_resamples : int, default 999
+        Replicates of the parametric bootstrap of the deviance, used when the
+        expected counts are too small for the chi-squared reference (see
+        :mod:`distscale.success.goodness`) and for the isotonic fit.
     rng : int, numpy.random.Generator or None
-        Randomness for the bootstrap (isotonic only).
+        Randomness for the bootstraps (the isotonic band and the
+        goodness-of-fit test); an int gives reproducible results. The global
+        NumPy random state is never used.
     %(columns)s
 
     Returns
@@ -313,10 +390,11 @@ def success_curve(
     Raises
     ------
     ValueError
-        Non-finite ``threshold``; fewer than 2 scales (3 for the quadratic);
-        ``x="log"`` with non-positive scales; an unknown ``model``, ``x``
-        or ``penalty``; ``penalty="firth"`` with the isotonic model; a
-        ``confidence_level`` outside (0, 1).
+        Non-finite ``threshold``; fewer than 2 scales (3 for the quadratic,
+        4 for logistic4); ``x="log"`` with non-positive scales; an unknown
+        ``model``, ``x`` or ``penalty``; ``penalty="firth"`` with the
+        logistic4 or isotonic model; a ``confidence_level`` or ``gof_alpha``
+        outside (0, 1); ``gof_resamples`` below 19.
     TypeError
         Arguments of the wrong type.
 
@@ -325,7 +403,9 @@ def success_curve(
     DegenerateDataWarning
         When every run succeeds (or fails); when the fitted curve does not
         cross 0.5 within the observed scales (``x50`` is NaN); when the x50
-        interval is unbounded; with ``penalty=None`` on separated data.
+        interval is unbounded; with ``penalty=None`` on separated data; when
+        the model does not fit (``x50`` is withheld); when its fit cannot be
+        tested (no degrees of freedom left).
 
     Notes
     -----
@@ -347,14 +427,23 @@ def success_curve(
     on separated data. For the logistic model, when the slope's interval
     contains 0 the set is unbounded and ``x50_ci`` is infinite (as
     Fieller's interval). The search stops 10 data spans beyond the
-    observed scales; a limit beyond is reported as infinite.
+    observed scales; a limit beyond is reported as infinite. The logistic4
+    intervals are profile-likelihood intervals of the same kind (of each
+    coefficient, of P at each scale, and of x50).
+
+    *Goodness of fit* is the grouped deviance against the saturated model,
+    ``df = scales - parameters``, referred to chi-squared when every
+    expected count is at least 1 and 80 % at least 5 (Cochran's rule), else
+    to a parametric bootstrap of ``gof_resamples`` refits
+    (:mod:`distscale.success.goodness`).
 
     Standard errors and AIC use the ordinary log-likelihood at the
     estimates, also for Firth fits.
 
     References: Firth, D. (1993), Biometrika 80, 27-38. Heinze, G. &
     Schemper, M. (2002), Statistics in Medicine 21, 2409-2419. Konis, K.
-    (2007), DPhil thesis, University of Oxford.
+    (2007), DPhil thesis, University of Oxford. Cochran, W. G. (1954),
+    Biometrics 10, 417-451.
 
     Examples
     --------
@@ -365,13 +454,33 @@ def success_curve(
     >>> pop = distscale.Population.from_dict(
     ...     {1: [0.0] * 10, 2: [0.0] * 10, 4: [0.0] * 7 + [1.0] * 3, 8: [1.0] * 10,
     ...      16: [1.0] * 10})
-    >>> res = distscale.success_curve(pop, threshold=0.5)
+    >>> res = distscale.success_curve(pop, threshold=0.5, rng=0)
     >>> res.separation, res.penalty
     (True, 'firth')
     >>> bool(2 < res.x50 < 8 and 1 < res.x50_ci.low < res.x50_ci.high < 16)
     True
+    >>> res.goodness_of_fit.method, bool(res.goodness_of_fit.pvalue > 0.05)
+    ('parametric bootstrap', True)
     >>> res.to_frame().columns.tolist()
     ['scale', 'n', 'successes', 'observed', 'p_success', 'ci_low', 'ci_high']
+
+    A success rate that plateaus near 2/3: the logistic misfits, so its x50
+    is withheld, and ``"auto"`` picks a model that fits:
+
+    >>> counts = [0, 0, 0, 4, 7, 11, 13, 14, 12, 14]  # of 20 runs, steps 1k to 512k
+    >>> pop = distscale.Population.from_dict(
+    ...     {1000 * 2**i: [1.0] * k + [0.0] * (20 - k) for i, k in enumerate(counts)})
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> logistic = distscale.success_curve(pop, threshold=0.8, rng=0)
+    >>> round(logistic.goodness_of_fit.statistic, 1), logistic.x50
+    (18.8, nan)
+    >>> logistic.x50_reason.split(" (")[0]
+    'the logistic model does not fit'
+    >>> auto = distscale.success_curve(pop, threshold=0.8, model="auto", rng=0)
+    >>> auto.model, bool(20e3 < auto.x50 < 35e3)
+    ('quadratic', True)
+    >>> [(m, round(a, 1)) for m, a in zip(auto.candidates["model"], auto.candidates["aic"])]
+    [('logistic', 46.1), ('logistic4', 34.2), ('quadratic', 33.2), ('isotonic', 35.8)]
     """
     threshold = check_threshold(threshold)
     higher_is_better = check_bool("higher_is_better", higher_is_better)
@@ -379,16 +488,20 @@ def success_curve(
     check_one_of("x", x, ("log", "linear"))
     check_one_of("penalty", penalty, ("auto", "firth", None))
     confidence_level = check_confidence_level(confidence_level)
-    if model == "isotonic":
-        if penalty == "firth":
-            raise ValueError("`penalty='firth'` applies to the logistic and quadratic models")
+    gof_alpha = check_alpha(gof_alpha, "gof_alpha")
+    gof_resamples = check_n_resamples(gof_resamples, minimum=19, name="gof_resamples")
+    if model in ("isotonic", "logistic4") and penalty == "firth":
+        raise ValueError(
+            f"`penalty='firth'` applies to the logistic and quadratic models, not {model!r}"
+        )
+    if model in ("isotonic", "auto"):
         n_resamples = check_n_resamples(n_resamples, minimum=2)
-        generator = check_rng(rng)
+    generator = check_rng(rng)
     pop = as_population(pop, scale=scale, seed=seed, value=value)
     samples = pop.values(metric)
     metric = pop.metric if metric is None else metric
     scales = pop.scales
-    need = 3 if model == "quadratic" else 2
+    need = 2 if model == "auto" else MIN_SCALES[model]
     if len(scales) < need:
         raise ValueError(
             f"success_curve with model={model!r} needs at least {need} distinct scales; "
@@ -423,125 +536,13 @@ def success_curve(
         "scale_name": pop.scale,
         "confidence_level": confidence_level,
     }
-    if model == "isotonic":
-        fit = _fit_isotonic(wins, t, y, n, common, n_resamples, generator)
-    else:
-        degree = 2 if model == "quadratic" else 1
-        fit = fit_parametric(t, y, n, degree, penalty, confidence_level, x)
-    return SuccessCurve(**common, **fit)
-
-
-# -------------------------------------------------------------------------- isotonic fit
-def _isotonic_rows(props: np.ndarray, n: np.ndarray, increasing: bool) -> np.ndarray:
-    return np.array(
-        [optimize.isotonic_regression(r, weights=n, increasing=increasing).x for r in props]
-    )
-
-
-def _crossing_t(t: np.ndarray, f: np.ndarray, increasing: bool) -> float:
-    """Where a monotone piecewise-linear curve through ``(t, f)`` crosses 0.5 (NaN if it does not).
-
-    When the curve equals 0.5 on a flat stretch, its midpoint.
-    """
-    if not increasing:
-        return -_crossing_t(-t[::-1], f[::-1], True)
-    if not f[0] <= 0.5 <= f[-1]:
-        return np.nan
-    lo_i = int(np.argmax(f >= 0.5))  # first point at or above 0.5
-    lo = t[0] if lo_i == 0 else np.interp(0.5, f[lo_i - 1 : lo_i + 1], t[lo_i - 1 : lo_i + 1])
-    hi_i = len(f) - 1 - int(np.argmax(f[::-1] <= 0.5))  # last point at or below 0.5
-    if hi_i == len(f) - 1:
-        hi = t[-1]
-    else:
-        seg_f, seg_t = f[hi_i : hi_i + 2], t[hi_i : hi_i + 2]
-        hi = np.interp(0.5, seg_f, seg_t) if seg_f[1] > seg_f[0] else seg_t[0]
-    return float((lo + hi) / 2)
-
-
-def _fit_isotonic(
-    wins: list[np.ndarray],
-    t: np.ndarray,
-    y: np.ndarray,
-    n: np.ndarray,
-    common: dict,
-    n_resamples: int,
-    generator: np.random.Generator,
-) -> dict:
-    """Monotone fit of the observed fractions, with a seed-bootstrap band and x50 interval.
-
-    Returns the model-specific fields of a :class:`SuccessCurve`.
-    """
-    obs = y / n
-    fits = {inc: _isotonic_rows(obs[None, :], n, inc)[0] for inc in (True, False)}
-    sse = {inc: float(np.sum(n * (obs - f) ** 2)) for inc, f in fits.items()}
-    increasing = sse[True] <= sse[False]
-    fitted = fits[increasing]
-
-    def statistic(*resamples: np.ndarray) -> np.ndarray:
-        props = np.column_stack([r.mean(axis=-1) for r in resamples])
-        iso = _isotonic_rows(props, n, increasing)
-        cross = [_crossing_t(t, row, increasing) for row in iso]
-        return np.column_stack([iso, cross])
-
-    boot = bootstrap(
-        [w.astype(float) for w in wins],
-        statistic,
-        n_resamples=n_resamples,
-        confidence_level=common["confidence_level"],
-        rng=generator,
-    )
-    k = len(t)
-    x = common["x"]
-    t50 = _crossing_t(t, fitted, increasing)
-    if np.isnan(t50):
-        x50, x50_ci, crossings, crossing_cis = np.nan, ConfidenceInterval(np.nan, np.nan), (), ()
-        warn_no_crossing(fitted.min(), fitted.max())
-    else:
-        x50 = to_scale(t50, x)
-        x50_ci = ConfidenceInterval(
-            to_scale(boot.ci_low[k], x),
-            to_scale(boot.ci_high[k], x),
-            level=boot.confidence_level,
-            method=f"bootstrap {boot.method}",
-        )
-        crossings, crossing_cis = (x50,), (x50_ci,)
-        if boot.n_valid[k] < n_resamples:
-            warnings.warn(
-                f"the isotonic fit crosses 0.5 within the observed scales in only "
-                f"{boot.n_valid[k]} of {n_resamples} bootstrap resamples; the x50 interval is "
-                "conditional on a crossing",
-                DegenerateDataWarning,
-                stacklevel=3,
-            )
-    zero = boot.degenerate[:k]
-    if zero.any():
-        labels = scale_labels(common["scales"])
-        warn_zero_width(
-            {"p_success": format_labels([labels[i] for i in np.flatnonzero(zero)])}, stacklevel=3
-        )
-    empty = frozen(np.zeros(0))
-    fit = fit_stats(y, n, fitted, len(np.unique(fitted)))
-    return {
-        "penalty": None,
-        "penalty_reason": "",
-        "separation": False,
-        "coef_names": (),
-        "coef": empty,
-        "coef_se": empty,
-        "coef_ci": ConfidenceInterval(empty, empty),
-        "ci_method": "bootstrap",
-        **fit,
-        "penalized_loglik": fit["loglik"],
-        "x50": x50,
-        "x50_ci": x50_ci,
-        "crossings": crossings,
-        "crossing_cis": crossing_cis,
-        "n_resamples": n_resamples,
-        "_state": {
-            "t": t,
-            "fitted": fitted,
-            "band_low": boot.ci_low[:k],
-            "band_high": boot.ci_high[:k],
-            "increasing": increasing,
-        },
+    settings = {
+        "t": t, "y": y, "n": n, "wins": wins, "common": common, "penalty": penalty,
+        "n_resamples": n_resamples, "gof_resamples": gof_resamples,
     }
+    if model == "auto":
+        fit = select_model(gof_alpha, generator, **settings)
+        common["model"] = fit.pop("model")
+    else:
+        fit = fit_model(model, generator=generator, gof_alpha=gof_alpha, **settings)
+    return SuccessCurve(**common, **fit, gof_alpha=gof_alpha)

@@ -2,21 +2,22 @@
 
 :func:`inverse_scaling` answers one question of Zhao et al. ("Distributional
 Scaling Laws for Emergent Capabilities", arXiv 2502.17356): as scale grows,
-does the probability that a run succeeds fall (or turn U-shaped) while the
-runs that do succeed still improve monotonically? Then a falling mean is an
-inverse scaling of the *success probability*, not of capability.
+does the probability that a run succeeds fall -- monotonically, or on one
+branch of a U or an inverted U -- while the runs that do succeed still
+improve monotonically? Then a falling mean is an inverse scaling of the
+*success probability*, not of capability. The U and inverted U are
+Simonsohn's two-lines tests (:func:`~distscale.success.shape.shape_test`),
+never the curvature of a quadratic fit.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, Result
@@ -33,6 +34,7 @@ from distscale._lib.warnings import DegenerateDataWarning
 from distscale.population import Population
 from distscale.success.curve import SuccessCurve, success_curve
 from distscale.success.rank_tests import grouped_rank_test
+from distscale.success.shape import ShapeTestResult, scale_text, shape_test
 from distscale.success.subsets import load
 from distscale.success.trend import METHODS, TrendTestResult, trend_test
 
@@ -48,34 +50,41 @@ class InverseScalingResult(Result):
     Attributes
     ----------
     finding : bool
-        True when P(success) falls or is U-shaped *and* successful runs
-        improve, both at level ``alpha`` (see :func:`inverse_scaling`).
+        True when P(success) falls (monotonically, or on a branch of a U or
+        an inverted U) *and* successful runs improve, both at level
+        ``alpha`` (see :func:`inverse_scaling`).
     verdict : str
         The answer in one line of plain words.
     shape : str
-        Shape of P(success) in scale: ``"falls"``, ``"u-shaped"``, ``"rises"``
-        or ``"no clear trend"``.
+        Shape of P(success) in scale: ``"falls"``, ``"u-shaped"`` (falls,
+        then rises), ``"inverted-u"`` (rises, then falls), ``"rises"`` or
+        ``"no clear trend"``. ``"u-shaped"`` and ``"inverted-u"`` only when
+        that two-lines test holds.
     p_success_pvalue : float
-        p-value of "P(success) falls or is U-shaped": Bonferroni over the two,
-        ``min(1, 2 * min(fall_pvalue, ushape_pvalue))``.
+        p-value of "P(success) falls somewhere": Bonferroni over the three
+        ways, ``min(1, 3 * min(fall_pvalue, ushape_pvalue,
+        inverted_u_pvalue))`` (an undefined two-lines test counts as 1).
     fall_pvalue : float
         One-sided Jonckheere test that P(success) falls (on the 0/1 success
         indicators of all runs).
     rise_pvalue : float
         The same test in the rising direction.
-    ushape_pvalue : float
-        One-sided signed-root likelihood-ratio test of a positive quadratic
-        term in the logit of P(success), counted only when the fitted minimum
-        lies inside the observed scales (else 1).
+    ushape_pvalue, inverted_u_pvalue : float
+        p-values of Simonsohn's two-lines tests of a U and of an inverted U
+        in P(success) (``u_test.pvalue``, ``inverted_u_test.pvalue``; NaN
+        when undefined, e.g. with fewer than 5 scales).
+    u_test, inverted_u_test : ShapeTestResult
+        The two tests (:func:`~distscale.success.shape.shape_test`).
     slope, slope_ci : float, ConfidenceInterval
         Logistic slope of P(success) (logit per unit of ``ln(scale)``, or of
         scale with ``x="linear"``) and its profile-likelihood interval.
     curvature, curvature_ci : float, ConfidenceInterval
         Quadratic coefficient of the quadratic logistic fit (NaN with fewer
-        than 3 scales).
+        than 3 scales). Descriptive only: a significant curvature does not
+        make a U (a flat stretch followed by a rise has one).
     vertex_scale : float
-        Scale at the minimum (maximum) of the quadratic fit when it lies
-        inside the observed scales, else NaN.
+        Scale at the extreme of the quadratic logistic fit when it lies
+        inside the observed scales, else NaN. Descriptive only.
     aic_logistic, aic_quadratic : float
     success_pvalue : float
         Trend test that successful runs improve (``trend_test(subset="success",
@@ -99,6 +108,7 @@ class InverseScalingResult(Result):
     fall_pvalue: float
     rise_pvalue: float
     ushape_pvalue: float
+    inverted_u_pvalue: float
     slope: float
     slope_ci: ConfidenceInterval
     curvature: float
@@ -113,6 +123,8 @@ class InverseScalingResult(Result):
     quadratic_curve: SuccessCurve | None
     alpha: float
     method: str
+    u_test: ShapeTestResult
+    inverted_u_test: ShapeTestResult
 
     def __repr__(self) -> str:
         return f"InverseScalingResult(finding={self.finding}, verdict={self.verdict!r})"
@@ -122,18 +134,17 @@ class InverseScalingResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: ``question, effect, estimate, ci_low, ci_high, pvalue,
-        significant`` (``significant`` at ``alpha``, Bonferroni-halved for the two
-        P(success) questions)."""
+        significant`` (``significant`` at ``alpha``, divided by 3 for the three
+        P(success) questions). The two-lines rows give the falling branch's
+        slope (P(success) per unit of the covariate) and its ``1 - alpha``
+        interval."""
+        u, iu = self.u_test, self.inverted_u_test
         rows = [
-            ("p_success_falls", "logit slope", self.slope, self.slope_ci, self.fall_pvalue, 2),
-            (
-                "p_success_u_shaped",
-                "logit curvature",
-                self.curvature,
-                self.curvature_ci,
-                self.ushape_pvalue,
-                2,
-            ),
+            ("p_success_falls", "logit slope", self.slope, self.slope_ci, self.fall_pvalue, 3),
+            ("p_success_u_shaped", "falling-branch slope", u.slope_low, u.slope_low_ci,
+             self.ushape_pvalue, 3),
+            ("p_success_inverted_u", "falling-branch slope", iu.slope_high, iu.slope_high_ci,
+             self.inverted_u_pvalue, 3),
             (
                 "successful_runs_improve",
                 "isotonic gain",
@@ -142,7 +153,7 @@ class InverseScalingResult(Result):
                 self.success_pvalue,
                 1,
             ),
-        ]
+        ]  # fmt: skip
         return pd.DataFrame(
             {
                 "question": [r[0] for r in rows],
@@ -154,7 +165,6 @@ class InverseScalingResult(Result):
                 "significant": [bool(r[4] <= self.alpha / r[5]) for r in rows],
             }
         )
-
 
 
 def _fmt(p: float) -> str:
@@ -170,27 +180,29 @@ def _quiet_curve(pop, **kw) -> SuccessCurve:
         return success_curve(pop, **kw)
 
 
-def _ushape(
-    pop, kw: dict, linear: SuccessCurve, t_range: tuple[float, float]
-) -> tuple[SuccessCurve, float, float, float]:
-    """Quadratic fit, one-sided signed-root LR p-value of a U, and the vertex in t."""
+def _quadratic_fit(pop, kw: dict, t_range: tuple[float, float]):
+    """Quadratic logistic fit (descriptive): curve, curvature and vertex (NaN outside)."""
     quad = _quiet_curve(pop, model="quadratic", **kw)
-    lin = linear
-    if quad.penalty == "firth" or lin.penalty == "firth":
-        # compare like with like: both penalised (Heinze & Schemper's penalised LR test)
-        if lin.penalty != "firth":
-            lin = _quiet_curve(pop, model="logistic", **{**kw, "penalty": "firth"})
-        if quad.penalty != "firth":
-            quad = _quiet_curve(pop, model="quadratic", **{**kw, "penalty": "firth"})
-        lr = 2.0 * (quad.penalized_loglik - lin.penalized_loglik)
-    else:
-        lr = 2.0 * (quad.loglik - lin.loglik)
     b1, b2 = float(quad.coef[1]), float(quad.coef[2])
     vertex = -b1 / (2.0 * b2) if b2 != 0 else np.nan
     inside = bool(np.isfinite(vertex) and t_range[0] < vertex < t_range[1])
-    root = math.copysign(math.sqrt(max(lr, 0.0)), b2)
-    p_u = float(special.ndtr(-root)) if (b2 > 0 and inside) else 1.0
-    return quad, p_u, b2, vertex if inside else np.nan
+    return quad, b2, vertex if inside else np.nan
+
+
+def _shape_tests(pop, kw: dict, alpha: float) -> tuple[ShapeTestResult, ShapeTestResult]:
+    """Two-lines tests of a U and an inverted U in P(success) (warnings are the caller's)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        return tuple(
+            shape_test(pop, shape=shape, quantity="p_success", threshold=kw["threshold"],
+                       higher_is_better=kw["higher_is_better"], metric=kw["metric"],
+                       alpha=alpha, x=kw["x"])
+            for shape in ("u", "inverted-u")
+        )  # fmt: skip
+
+
+def _or_one(p: float) -> float:
+    return float(p) if np.isfinite(p) else 1.0
 
 
 @fill_doc
@@ -212,7 +224,7 @@ def inverse_scaling(
     seed: Hashable | None = None,
     value: Hashable | Sequence[Hashable] | None = None,
 ) -> InverseScalingResult:
-    """Does P(success) fall (or turn U-shaped) with scale while successful runs improve?
+    """Does P(success) fall (or turn U / inverted-U) with scale while successful runs improve?
 
     Parameters
     ----------
@@ -231,7 +243,8 @@ def inverse_scaling(
     bounds : (lo, hi), optional
         With ``weights="posterior"``: the metric's range (point masses).
     confidence_level : float, default 0.95
-        Of the slope and curvature intervals.
+        Of the logistic slope and curvature intervals (the two-lines slopes
+        have ``1 - alpha`` intervals, matching their tests).
     n_resamples : int, optional
         Permutations of the trend tests (their defaults when None).
     %(rng)s
@@ -259,16 +272,27 @@ def inverse_scaling(
     -----
     Two questions, each answered by a test:
 
-    1. *Does P(success) fall or turn U-shaped?* ``fall_pvalue``: a one-sided
-       Jonckheere test on the success indicators of all runs (a rank version
-       of the Cochran-Armitage trend test, free of the logistic form).
-       ``ushape_pvalue``: the signed square root of the likelihood ratio of
-       the quadratic against the linear logistic fit (penalised likelihoods
-       when either fit needs Firth's penalty), one-sided for a positive
-       curvature, and counted only when the fitted minimum lies inside the
-       observed scales. The question's p-value is the Bonferroni combination
-       ``min(1, 2 min(fall, ushape))``. The effect size is the logistic slope
-       from :func:`~distscale.success_curve`, with its profile interval.
+    1. *Does P(success) fall -- monotonically, or on a branch of a U or an
+       inverted U?* ``fall_pvalue``: a one-sided Jonckheere test on the
+       success indicators of all runs (a rank version of the
+       Cochran-Armitage trend test, free of the logistic form).
+       ``ushape_pvalue`` and ``inverted_u_pvalue``: Simonsohn's two-lines
+       tests (:func:`~distscale.success.shape.shape_test` on the success
+       indicators), which need a significantly falling *and* a
+       significantly rising branch. An inverted U (rises, then falls) is the
+       inverse-scaling shape of the paper; a U (falls, then recovers) is its
+       mirror, as in grokking's collapse and recovery. The question's
+       p-value is the Bonferroni combination ``min(1, 3 min(fall, u,
+       inverted_u))``, and ``shape`` names the smallest of the three when it
+       is significant (a two-lines test holds on its own at ``p <= alpha /
+       2``, Simonsohn's rule; here it counts at ``alpha / 3``, so the words
+       "U-shaped" and "inverted-U-shaped" appear only where it holds). The
+       effect size is the logistic slope from
+       :func:`~distscale.success_curve`, with its profile interval; the
+       quadratic logistic fit (``curvature``, ``vertex_scale``) is kept as a
+       description only -- its curvature is significant for any curved
+       monotone P(success), such as a flat stretch followed by a rise, so no
+       verdict rests on it.
     2. *Do successful runs improve?* :func:`~distscale.trend_test` with
        ``subset="success"``, ``alternative="increasing"`` (values falling
        for ``higher_is_better=False``). Effect size: the gain of the isotonic
@@ -277,7 +301,9 @@ def inverse_scaling(
     The finding needs both at level ``alpha``: an intersection-union test,
     whose level is ``alpha`` without further correction (Berger 1982) -- at
     worst, when one of the two effects is certainly present, the finding is
-    a false positive of the other test at rate ``alpha``.
+    a false positive of the other test at rate ``alpha``. The two-lines
+    tests are undefined with fewer than 5 scales (NaN p-values, counted as
+    1; ``u_test.reason`` says why).
 
     Examples
     --------
@@ -336,7 +362,7 @@ def inverse_scaling(
     }
     linear = _quiet_curve(pop, model="logistic", **kw)
     if len(scales) >= 3:
-        quad, p_u, curvature, vertex = _ushape(pop, kw, linear, (t.min(), t.max()))
+        quad, curvature, vertex = _quadratic_fit(pop, kw, (t.min(), t.max()))
         curvature_ci = ConfidenceInterval(
             float(quad.coef_ci.low[2]),
             float(quad.coef_ci.high[2]),
@@ -345,13 +371,16 @@ def inverse_scaling(
         )
         aic_q = quad.aic
     else:
-        quad, p_u, curvature, vertex, aic_q = None, 1.0, np.nan, np.nan, np.nan
+        quad, curvature, vertex, aic_q = None, np.nan, np.nan, np.nan
         curvature_ci = ConfidenceInterval(np.nan, np.nan)
     vertex_scale = float(np.exp(vertex) if x == "log" else vertex)
+    u_test, iu_test = _shape_tests(pop, kw, alpha)
     p_fall = fall["pvalue"]
-    p_ps = min(1.0, 2.0 * min(p_fall, p_u))
+    candidates = {"falls": p_fall, "u-shaped": _or_one(u_test.pvalue),
+                  "inverted-u": _or_one(iu_test.pvalue)}  # fmt: skip
+    p_ps = min(1.0, 3.0 * min(candidates.values()))
     if p_ps <= alpha:
-        shape = "u-shaped" if p_u < p_fall else "falls"
+        shape = min(candidates, key=candidates.get)
     elif rise["pvalue"] <= alpha:
         shape = "rises"
     else:
@@ -395,9 +424,14 @@ def inverse_scaling(
         level=linear.coef_ci.level,
         method=linear.coef_ci.method,
     )
-    if shape == "u-shaped":
-        ps_text = f"P(success) is U-shaped in scale (lowest near scale {vertex_scale:.3g}, "
-        ps_text += f"{_fmt(p_ps)})"
+    if shape in ("u-shaped", "inverted-u"):
+        test = u_test if shape == "u-shaped" else iu_test
+        first, then = ("falls", "rises") if shape == "u-shaped" else ("rises", "falls")
+        shape_name = "U-shaped" if shape == "u-shaped" else "inverted-U-shaped"
+        ps_text = (
+            f"P(success) is {shape_name} in scale (two lines: {first} up to scale "
+            f"{scale_text(test.breakpoint)}, then {then}; {_fmt(p_ps)})"
+        )
     else:
         verb = {"falls": "falls", "rises": "rises"}.get(shape, "does not clearly fall")
         shown = rise["pvalue"] if shape == "rises" else p_ps
@@ -439,7 +473,8 @@ def inverse_scaling(
         p_success_pvalue=float(p_ps),
         fall_pvalue=float(p_fall),
         rise_pvalue=float(rise["pvalue"]),
-        ushape_pvalue=float(p_u),
+        ushape_pvalue=float(u_test.pvalue),
+        inverted_u_pvalue=float(iu_test.pvalue),
         slope=slope,
         slope_ci=slope_ci,
         curvature=float(curvature),
@@ -454,4 +489,6 @@ def inverse_scaling(
         quadratic_curve=quad,
         alpha=alpha,
         method=method,
+        u_test=u_test,
+        inverted_u_test=iu_test,
     )

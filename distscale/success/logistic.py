@@ -42,23 +42,27 @@ class _Binomial:
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n: np.ndarray, firth: bool) -> None:
+        # y may also be (K, m): one row of counts per coefficient row (replicates)
         self.X, self.y, self.n, self.firth = X, y, n, firth
-        self.const = float(np.sum(_log_choose(n, y)))
+        self.const = np.sum(_log_choose(n, y), axis=-1)
 
-    def evaluate(self, beta: np.ndarray) -> dict[str, np.ndarray]:
+    def evaluate(self, beta: np.ndarray, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Penalised log-likelihood, modified score, information and its inverse.
 
         With Firth's penalty also ``curvature``, minus the exact Hessian of the
         penalised log-likelihood: ``I - H_pen`` with ``H_pen[r, s] = (sum_i w''_i
         a_ii x_ir x_is - sum_ij w'_i w'_j a_ij^2 x_ir x_js) / 2``, where
         ``a_ij = x_i' I^-1 x_j`` and ``w', w''`` are derivatives of the weights
-        ``w = n p (1 - p)`` in the linear predictor.
+        ``w = n p (1 - p)`` in the linear predictor. With counts ``y`` of shape
+        ``(K, m)``, ``rows`` says which rows of them the batch ``beta`` belongs to.
         """
-        X, y, n = self.X, self.y, self.n
+        X, y, n, const = self.X, self.y, self.n, self.const
+        if y.ndim == 2 and rows is not None:  # per-row counts: those of the rows evaluated
+            y, const = y[rows], const[rows]
         with np.errstate(all="ignore"):
             eta = beta @ X.T
             loglik = (y * special.log_expit(eta) + (n - y) * special.log_expit(-eta)).sum(-1)
-            loglik = loglik + self.const
+            loglik = loglik + const
             p = special.expit(eta)
             w = n * p * special.expit(-eta)
             info = np.einsum("km,mi,mj->kij", w, X, X)
@@ -97,6 +101,7 @@ class _Binomial:
         F: np.ndarray | None = None,
         v: np.ndarray | None = None,
         info_inv: np.ndarray | None = None,
+        maxit: int = _MAXIT,
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """Maximise the (penalised) log-likelihood, row by row, subject to ``F[k] @ b = v[k]``.
 
@@ -107,7 +112,8 @@ class _Binomial:
         (as ``logistf``, always an ascent direction). A start off the
         constraint is first moved onto it along ``info_inv @ F`` (the inverse
         information at the start, computed unless given). Returns the maxima,
-        their evaluations and a convergence flag per row.
+        their evaluations and a convergence flag per row (after at most
+        ``maxit`` Newton steps).
         """
         beta = np.array(beta, dtype=float)
         K, p = beta.shape
@@ -125,7 +131,7 @@ class _Binomial:
         ev = self.evaluate(beta)
         active = np.ones(K, dtype=bool)
         converged = np.zeros(K, dtype=bool)
-        for _ in range(_MAXIT):
+        for _ in range(maxit):
             idx = np.flatnonzero(active)
             if idx.size == 0:
                 break
@@ -151,7 +157,7 @@ class _Binomial:
                 if idx.size == 0:
                     break
                 cand = beta[idx] + step
-                new = self.evaluate(cand)
+                new = self.evaluate(cand, idx)
                 old = ev["pl"][idx]
                 ok = new["pl"] >= old - 1e-12 * (1.0 + np.abs(old))
                 take = idx[ok]
@@ -348,8 +354,10 @@ def _binomial_loglik(y: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
 
 def _deviance(y: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
     mu = n * p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dev = special.xlogy(y, y / mu) + special.xlogy(n - y, (n - y) / (n - mu))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a cell with no count adds 0
+        dev = np.where(y > 0, special.xlogy(y, y / mu), 0.0) + np.where(
+            y < n, special.xlogy(n - y, (n - y) / (n - mu)), 0.0
+        )
     return float(2 * np.sum(dev))
 
 
@@ -372,7 +380,7 @@ def to_scale(t: float, x: str) -> float:
         return float(np.exp(t))
 
 
-def warn_no_crossing(fitted_lo: float, fitted_hi: float, stacklevel: int = 4) -> None:
+def warn_no_crossing(fitted_lo: float, fitted_hi: float, stacklevel: int = 5) -> None:
     warnings.warn(
         "the fitted P(success) does not cross 0.5 within the observed scales (it runs from "
         f"{fitted_lo:.3g} to {fitted_hi:.3g}): x50 is NaN; x50 is not extrapolated",
@@ -429,7 +437,7 @@ def fit_parametric(
             "penalty=None the coefficients diverge and the Wald intervals and band are "
             "uninformative; use penalty='auto' (Firth) instead",
             DegenerateDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     else:
         beta, ev, _ = engine.maximise(start)
@@ -514,14 +522,14 @@ def fit_parametric(
                 "the slope's confidence interval contains 0, so the confidence set for x50 "
                 "is unbounded",
                 DegenerateDataWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         elif not (np.isfinite(x50_ci.low) and np.isfinite(x50_ci.high)) or x50_ci.low == 0:
             warnings.warn(
                 "the x50 confidence interval is unbounded on one side (no limit within 10 data "
                 "spans of the observed scales)",
                 DegenerateDataWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
     else:
         x50, x50_ci = np.nan, ConfidenceInterval(np.nan, np.nan)

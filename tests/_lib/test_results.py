@@ -42,6 +42,12 @@ def _results():
             "TrendTestResult": ds.trend_test(pop),
             "MonotonicityTestResult": ds.monotonicity_test(pop, n_resamples=99, rng=0),
             "InverseScalingResult": ds.inverse_scaling(pop, threshold=0.5, rng=0),
+            "ShapeTestResult": ds.shape_test(
+                ds.Population.from_dict(bimodal(6, 24, seed=3)), quantity="mean"),
+            "ConditionComparison": ds.compare_conditions(
+                pd.concat([pop.to_frame().assign(arm=a) for a in ("a", "b")]), by="arm",
+                threshold=0.5, scale="scale", seed="seed", value="value", n_resamples=50,
+                rng=0),
         }  # fmt: skip
     return out
 
@@ -49,7 +55,8 @@ def _results():
 RESULTS = _results()
 #: Results that have a picture in distscale.plot.
 PICTURED = {"SummaryCurves", "DistributionShift", "PerSeedEmergence", "ModalityScan",
-            "SuccessCurve", "TrendTestResult", "MonotonicityTestResult", "InverseScalingResult"}
+            "SuccessCurve", "TrendTestResult", "MonotonicityTestResult", "InverseScalingResult",
+            "ConditionComparison"}
 
 
 @pytest.mark.parametrize("name", sorted(RESULTS))

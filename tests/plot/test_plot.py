@@ -353,7 +353,8 @@ def test_success_curve_without_crossing():
     ax = dp.success_curve(res)
     render(ax)
     assert vertical_lines(ax) == [] and ax.get_xscale() == "linear"
-    assert "does not cross 0.5" in ax.texts[-1].get_text()
+    # the figure says why there is no x50: the result's own reason ("never reaches 50 % ...")
+    assert ax.texts[-1].get_text() == res.x50_reason and "never reaches 50 %" in res.x50_reason
 
 
 # ------------------------------------------------------------------ seed trajectories
