@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from distscale._lib.errors import ColumnNotFoundError
+from distscale._lib.outputs import OutputPathError, atomic_write, check_output_path
 from distscale._lib.success_rule import rule_symbol
 
 __all__ = ["main"]
@@ -62,6 +63,9 @@ def _add_population_arguments(command: argparse.ArgumentParser) -> None:
         "--lower-is-better",
         action="store_true",
         help="success means metric < threshold (losses); default is metric > threshold",
+    )
+    command.add_argument(
+        "--encoding", default="utf-8", help="text encoding of a CSV/TSV PATH (default utf-8)"
     )
 
 
@@ -115,6 +119,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("--out", help="also write the tidy table to this CSV file")
     summary.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out file"
+    )
+    summary.add_argument(
         "--quiet", action="store_true", help="no progress bar and no header lines"
     )
     summary.set_defaults(func=_run_summary)
@@ -166,6 +173,11 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", default="distscale-report", help="output folder (default distscale-report)"
     )
+    report.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier report in --out (only the files it wrote are removed)",
+    )
     report.add_argument("--title", help="page title")
     report.add_argument(
         "--resamples",
@@ -214,6 +226,7 @@ def _load_for_summary(args: argparse.Namespace):
         value=args.value,
         task=args.task,
         dropna=args.dropna,
+        encoding=args.encoding,
     )
     if args.task is not None:
         if args.select_task is None:
@@ -245,6 +258,12 @@ def _readable_table(frame: pd.DataFrame) -> str:
 def _run_summary(args: argparse.Namespace) -> int:
     from distscale.describe.summary import summary_curves
 
+    out = None
+    if args.out:
+        out = check_output_path(args.out, argument="--out",
+                                inputs=[("PATH", args.path)] if args.path else [])
+        if out.exists() and not args.overwrite:
+            raise _CLIError(f"--out {args.out!r} exists; pass --overwrite to replace it")
     pop, threshold, higher, source = _load_for_summary(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -260,9 +279,9 @@ def _run_summary(args: argparse.Namespace) -> int:
         )
     notes = list(dict.fromkeys(str(w.message) for w in caught))
     frame = result.to_frame()
-    if args.out:
+    if out is not None:
         try:
-            frame.to_csv(args.out, index=False)
+            atomic_write(out, lambda f: f.write(frame.to_csv(index=False)))
         except OSError as err:
             raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
     if args.format == "csv":
@@ -381,7 +400,8 @@ def _load_for_report(args: argparse.Namespace) -> tuple[object, dict, str]:
     from distscale.io import read_population
 
     try:
-        pop = read_population(args.path, scale=args.scale, seed=args.seed, value=args.value)
+        pop = read_population(args.path, scale=args.scale, seed=args.seed, value=args.value,
+                              encoding=args.encoding)
     except FileNotFoundError:
         raise _CLIError(f"PATH {args.path!r}: no such file") from None
     except (ValueError, TypeError) as err:
@@ -450,7 +470,12 @@ def _run_report(args: argparse.Namespace) -> int:
             n_resamples=resamples,
             rng=seed_rng,
             progress=not args.quiet,
+            overwrite=args.overwrite,
+            inputs=[args.path] if args.path else [],
         )
+    except OutputPathError as err:
+        raise _CLIError(str(err).replace("`out_dir`", "--out").replace(
+            "overwrite=True (distscale report --overwrite)", "--overwrite")) from None
     except OSError as err:
         raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
     except ValueError as err:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import functools
 import numbers
+import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -44,6 +45,7 @@ from distscale._lib.validation import (
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.describe.decomposition import decompose_mean
 from distscale.population import Population, as_population
+from distscale.report.folder import ReportFolder
 
 __all__ = ["Report", "make_report"]
 
@@ -155,6 +157,20 @@ class _Steps:
         return result
 
 
+def _success_curve(pop, rule, x, confidence_level, alpha, rng) -> object:
+    """The logistic success curve, or, where it misfits, the best model that fits."""
+    from distscale.success.curve import success_curve
+
+    first, again = rng.spawn(2)
+    logistic = success_curve(pop, **rule, x=x, confidence_level=confidence_level,
+                             gof_alpha=alpha, rng=first)
+    gof = logistic.goodness_of_fit
+    if gof is None or not gof.rejects(alpha):
+        return logistic
+    return success_curve(pop, **rule, model="auto", x=x, confidence_level=confidence_level,
+                         gof_alpha=alpha, rng=again)
+
+
 @fill_doc
 def make_report(
     population_or_frame: Population | pd.DataFrame,
@@ -173,6 +189,8 @@ def make_report(
     alpha: float = 0.05,
     rng: int | np.random.Generator | None = 0,
     progress: bool = True,
+    overwrite: bool = False,
+    inputs: Sequence[str | os.PathLike] = (),
 ) -> Report:
     """Run every analysis on one population and write an HTML report with figures and tables.
 
@@ -192,8 +210,11 @@ def make_report(
         None: no point masses.
     %(higher_is_better)s
     out_dir : str or pathlib.Path, default "distscale-report"
-        Created if missing; ``report.html``, ``figures/`` and ``tables/``
-        in it are overwritten.
+        Created if missing. It must be empty, or hold an earlier report and
+        ``overwrite=True``: then the files that report listed in its manifest
+        (``.distscale-report.json``) are removed and nothing else is touched
+        (see :mod:`distscale.report.folder`). Every file is written
+        atomically.
     title : str, optional
         Page title (default: "distscale report: <metric> against <scale>").
     source : str, optional
@@ -209,6 +230,11 @@ def make_report(
         The same ``rng`` gives the same report, byte for byte.
     progress : bool, default True
         One line per step on stderr.
+    overwrite : bool, default False
+        Replace an earlier report in ``out_dir``.
+    inputs : sequence of path, optional
+        Input files the report must never write over or remove (the command
+        line passes its PATH).
 
     Returns
     -------
@@ -255,8 +281,10 @@ def make_report(
         raise TypeError(f"`title` must be a string or None; got {type(title).__name__}")
     if source is not None and not isinstance(source, str):
         raise TypeError(f"`source` must be a string or None; got {type(source).__name__}")
-    if not isinstance(out_dir, (str, Path)):
+    if not isinstance(out_dir, (str, os.PathLike)):
         raise TypeError(f"`out_dir` must be a path; got {type(out_dir).__name__}")
+    overwrite = check_bool("overwrite", overwrite)
+    folder = ReportFolder(out_dir, overwrite=overwrite, inputs=inputs)
     gen = check_rng(rng)
     pop = _resolve_population(population_or_frame, scale, seed, value)
     metric = pop.metric
@@ -273,7 +301,6 @@ def make_report(
     from distscale.describe.shift import distribution_shift
     from distscale.describe.summary import summary_curves
     from distscale.modality.scan import modality_scan
-    from distscale.success.curve import success_curve
     from distscale.success.inverse import inverse_scaling
     from distscale.success.trend import monotonicity_test, trend_test
 
@@ -292,7 +319,7 @@ def make_report(
              confidence_level=confidence_level, success_threshold=threshold,
              higher_is_better=higher_is_better, rng=g)),
         ("success_curve", "success curve",
-         lambda g: success_curve(pop, **rule, x=x, confidence_level=confidence_level)),
+         lambda g: _success_curve(pop, rule, x, confidence_level, alpha, g)),
         ("per_seed_emergence", "per-seed emergence", lambda g: per_seed_emergence(pop)),
         ("trend_success", "trend of successful runs",
          lambda g: trend_test(pop, subset="success", **rule,
@@ -340,15 +367,16 @@ def make_report(
         source=source,
     )
     summary = _report_text.summary_sentences(ctx)
-    out = Path(out_dir)
+    folder.prepare()
     start_fig = time.perf_counter()
-    figures = _report_figures.write_figures(ctx, out / "figures", steps.notes)
+    figures = _report_figures.write_figures(ctx, folder, steps.notes)
     steps.done += 1
     steps.say(f"[{steps.done}/{steps.total}] figures ({time.perf_counter() - start_fig:.1f} s)")
-    tables = _report_page.write_tables(results, out / "tables")
-    html = out / "report.html"
+    tables = _report_page.write_tables(results, folder)
     page = _report_page.render_page(ctx, summary, steps.notes, figures)
-    html.write_text(page, encoding="utf-8")
+    html = folder.write_text("report.html", page)
+    folder.finish()
+    out = folder.path
     steps.done += 1
     seconds = time.perf_counter() - start
     steps.say(f"[{steps.done}/{steps.total}] wrote {html} ({seconds:.1f} s in all)")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from distscale.report.folder import ReportFolder
 from distscale.report.text import Context, pct
 
 #: Resolution of the PNG figures (the page shows them at 96 CSS pixels per inch).
@@ -136,14 +137,13 @@ def _panels(plot, fig, tests, scale_name):
     return fig
 
 
-def write_figures(ctx: Context, folder: Path, notes: list[str]) -> list[FigureFile]:
-    """Draw every figure, write PNG and SVG into ``folder``; failures become notes."""
+def write_figures(ctx: Context, folder: ReportFolder, notes: list[str]) -> list[FigureFile]:
+    """Draw every figure, write PNG and SVG into ``figures/`` of the report; failures -> notes."""
     import matplotlib
     from matplotlib.figure import Figure
 
     from distscale import plot
 
-    folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name, title, caption, size, draw in _figure_specs(ctx):
         fig = Figure(figsize=size, layout="constrained")
@@ -153,12 +153,12 @@ def write_figures(ctx: Context, folder: Path, notes: list[str]) -> list[FigureFi
             notes.append(f"figure {name!r} could not be drawn: {type(err).__name__}: {err}")
             continue
         fig = drawn if hasattr(drawn, "savefig") else getattr(drawn, "figure", fig)
-        png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-        buf = io.BytesIO()
+        buf, svg_buf = io.BytesIO(), io.BytesIO()
         with matplotlib.rc_context({"svg.hashsalt": "distscale", "svg.fonttype": "path"}):
             fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        png.write_bytes(buf.getvalue())
+            fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
+        png = folder.write_bytes(f"figures/{name}.png", buf.getvalue())
+        svg = folder.write_bytes(f"figures/{name}.svg", svg_buf.getvalue())
         _close(fig)
         out.append(FigureFile(name, title, caption, png, svg, buf.getvalue()))
     return out

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from distscale.report.figures import PNG_DPI, FigureFile
+from distscale.report.folder import ReportFolder
 from distscale.report.text import (
     Context,
     fmt,
@@ -34,15 +35,12 @@ from distscale.report.text import (
 
 
 # ================================================================================= tables
-def write_tables(results: Mapping[str, object], folder: Path) -> dict[str, Path]:
-    """Each result's ``to_frame()`` as ``folder/<name>.csv``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for key, res in results.items():
-        path = folder / f"{key}.csv"
-        res.to_frame().to_csv(path, index=False)
-        out[key] = path
-    return out
+def write_tables(results: Mapping[str, object], folder: ReportFolder) -> dict[str, Path]:
+    """Each result's ``to_frame()`` as ``tables/<name>.csv`` of the report (atomically)."""
+    return {
+        key: folder.write_text(f"tables/{key}.csv", res.to_frame().to_csv(index=False))
+        for key, res in results.items()
+    }
 
 
 def _table(frame: pd.DataFrame, scale_cols: tuple[str, ...] = ("scale",)) -> dict:

@@ -230,10 +230,19 @@ def x50_sentence(ctx: Context) -> str | None:
     fit = f"{sc.model} fit in {sc.x} scale"
     if sc.penalty == "firth":
         fit += ", Firth-penalised" + (" as the data are separated" if sc.separation else "")
+    misfit = ""
+    if sc.selection:  # the report asked for a logistic curve, which did not fit
+        misfit = (
+            "A logistic curve does not fit P(success) here, so the fit is chosen among models "
+            f"that do: {sc.selection}. "
+        )
+    gof = sc.goodness_of_fit
+    fit += f"; goodness of fit: {gof.describe()}" if gof is not None and not gof.reason else ""
     if math.isnan(sc.x50):
-        return f"The fitted P(success) does not cross 50% within the observed scales ({fit})."
+        why = sc.x50_reason or "it does not cross 50% within the observed scales"
+        return f"{misfit}No x50 is reported: {why} ({fit})."
     return (
-        f"The fitted P(success) crosses 50% at {ctx.scale_name} ≈ {fmt_scale(sc.x50)} "
+        f"{misfit}The fitted P(success) crosses 50% at {ctx.scale_name} ≈ {fmt_scale(sc.x50)} "
         f"({pct(sc.confidence_level)} CI {fmt_scale(sc.x50_ci.low)} to "
         f"{fmt_scale(sc.x50_ci.high)}; {fit})."
     )

@@ -355,7 +355,7 @@ def test_cli_report_runs(runs_csv, tmp_path, capsys):
         (["CSV", "--scale", "depth", "--seed", "seed", "--value", "acc", "--threshold", "0.5",
           "--resamples", "many"], "--resamples must be a whole number"),
         (["CSV", "--scale", "depth", "--seed", "seed", "--value", "acc", "--threshold", "0.5",
-          "--out", "CSV"], "cannot write --out"),
+          "--out", "CSV"], "is a file; the report needs a folder"),  # was "cannot write --out"
     ],
 )  # fmt: skip
 def test_cli_report_errors(runs_csv, tmp_path, capsys, args, expected):
