@@ -27,10 +27,11 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from distscale._lib.errors import ColumnNotFoundError
+from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
 from distscale._lib.outputs import OutputPathError, atomic_write, check_output_path
 from distscale._lib.success_rule import rule_symbol
 
@@ -132,7 +133,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description=(
             "Train every (setting, seed) run of the sweep in CONFIG (TOML; see "
             "examples/count_sweep.toml) that the SQLite store does not hold yet, on local "
-            "worker processes or a Dask scheduler. Rerun the same command to resume."
+            "worker processes or a Dask scheduler. Rerun the same command to resume; several "
+            "commands may work one store at once (units are leased in the store)."
         ),
     )
     train.add_argument("config", help="sweep configuration (TOML)")
@@ -148,6 +150,25 @@ def _build_parser() -> argparse.ArgumentParser:
         "--status", action="store_true", help="only print finished/pending runs per setting"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar and no report")
+    train.add_argument(
+        "--lease", type=float, metavar="SECONDS",
+        help="how long a claim on a unit lasts without renewal (default 600); several "
+        "drivers may share one store",
+    )
+    train.add_argument(
+        "--retries", type=int, metavar="N",
+        help="retries of a unit whose worker process died (default 2)",
+    )
+    train.add_argument(
+        "--journal", choices=("wal", "delete"),
+        help="set the store's journal mode: wal (default for a new store; one machine) or "
+        "delete (drivers on several machines sharing a file system)",
+    )
+    train.add_argument(
+        "--repair", action="store_true",
+        help="copy every intact run of a damaged store into a fresh file (the damaged one "
+        "is kept as STORE.damaged-TIME); trains nothing",
+    )
     train.set_defaults(func=_run_train)
 
     report = sub.add_parser(
@@ -305,16 +326,34 @@ def _run_summary(args: argparse.Namespace) -> int:
 
 def _run_train(args: argparse.Namespace) -> int:
     try:
-        from distscale.train import Sweep, SweepError
+        from distscale.train import RunStore, Sweep, SweepError
     except ImportError as err:
         raise _CLIError(str(err)) from None
+    from distscale._lib import outputs
+
     if args.scheduler is not None and args.workers is not None:
         raise _CLIError("--scheduler and --workers exclude each other")
-    sweep = Sweep.from_config(args.config, store=args.store)
+    if args.repair and (args.status or args.out):
+        raise _CLIError("--repair only repairs the store; run --status or --out afterwards")
+    if args.lease is not None and not args.lease > 0:
+        raise _CLIError(f"--lease must be a positive number of seconds; got {args.lease}")
+    if args.retries is not None and args.retries < 0:
+        raise _CLIError(f"--retries must be at least 0; got {args.retries}")
+    out = None
+    if args.out:  # before any training: never overwrite the store or the configuration
+        try:
+            out = outputs.check_output_path(
+                args.out, argument="--out",
+                inputs=[("the store", args.store), ("the sweep configuration", args.config)])
+        except outputs.OutputPathError as err:
+            raise _CLIError(str(err)) from None
     say = (lambda *a: None) if args.quiet else print
+    if args.repair:
+        say(RunStore.repair(args.store).summary)
+    sweep = Sweep.from_config(args.config, store=args.store, journal=args.journal)
     say(f"sweep: {args.config}: {sweep.grid!r}")
     say(f"store: {sweep.store}")
-    if not args.status:
+    if not args.status and not args.repair:
         client = None
         if args.scheduler is not None:
             try:
@@ -329,26 +368,41 @@ def _run_train(args: argparse.Namespace) -> int:
                 raise _CLIError(
                     f"cannot connect to the Dask scheduler {args.scheduler!r}: {err}"
                 ) from None
+        options = {k: v for k, v in (("lease", args.lease), ("retries", args.retries))
+                   if v is not None}
         try:
             result = sweep.run(
-                client, workers=args.workers, progress=not args.quiet and sys.stderr.isatty()
+                client, workers=args.workers, progress=not args.quiet and sys.stderr.isatty(),
+                **options,
             )
         except SweepError as err:
+            if not args.quiet and err.status is not None:
+                _train_report(err.status)
             raise _CLIError(str(err)) from None
         finally:
             if client is not None:
                 client.close()
         say(f"trained {result.n_trained} run(s) now")
+        if result.requeued:
+            say(f"found {len(result.requeued)} run(s) with missing result rows in the store: "
+                "removed and trained again")
     status = sweep.status()
     if not args.quiet:
-        print(status.to_frame().to_string(index=False))
-        print(f"{status.n_done} of {status.n_runs} runs finished, {status.n_pending} pending")
-    if args.out and not args.status:
+        _train_report(status)
+    if out is not None and not args.status:
+        table = sweep.population()
         try:
-            sweep.population().to_csv(args.out, index=False)
+            outputs.atomic_write(out, lambda f: table.to_csv(f, index=False))
         except OSError as err:
             raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
     return 0
+
+
+def _train_report(status) -> None:
+    print(status.to_frame().to_string(index=False))
+    print(f"{status.n_done} of {status.n_runs} runs finished, {status.n_pending} pending")
+    for note in status.notes():
+        print(note)
 
 
 def _number(option: str, text: str) -> float:
@@ -427,9 +481,12 @@ def _file_error(path: str, err: BaseException) -> str:
             f"available columns: {err.available}"
         )
     message = _first_line(err)
-    own = f"'{path}': "
-    if message.startswith(own):  # read_population names the file itself
-        message = message[len(own) :]
+    for own in (f"'{path}', ", f"'{path}': ", f"'{Path(path)}', ", f"'{Path(path)}': "):
+        if message.startswith(own):  # the reader names the file itself
+            message = message[len(own) :]
+            break
+    if isinstance(err, ColumnTypeError):
+        return f"--{err.argument.split('[')[0]} {err.column!r} in PATH {path!r}: {message}"
     return f"PATH {path!r}: {message}"
 
 
@@ -498,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (_CLIError, ValueError, TypeError, FileNotFoundError, OSError) as err:
+    except (_CLIError, ValueError, TypeError, FileNotFoundError, OSError, ImportError) as err:
         if os.environ.get("DISTSCALE_DEBUG"):
             raise
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

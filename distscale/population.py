@@ -13,7 +13,7 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from distscale._lib.errors import ColumnNotFoundError
+from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
 from distscale._lib.validation import format_labels
 from distscale._lib.warnings import DroppedRowsWarning, PairedSeedsWarning
 
@@ -38,21 +38,42 @@ def _check_value_columns(value: object) -> tuple[Hashable, ...]:
     return names
 
 
+def _dtype_kind(dtype: object) -> str | None:
+    """What a column's dtype holds when it is not plain real numbers (None if it is)."""
+    kind, arrow = getattr(dtype, "kind", "O"), str(getattr(dtype, "pyarrow_dtype", ""))
+    if isinstance(dtype, pd.PeriodDtype):
+        return "period"
+    if kind == "M" or arrow.startswith("time"):  # numpy, tz-aware and pyarrow dates and times
+        return "datetime"
+    if kind == "m" or "interval" in arrow:  # durations
+        return "timedelta"
+    return {"b": "boolean", "c": "complex"}.get(kind)  # numpy, nullable and pyarrow types
+
+
 def check_numeric_column(frame: pd.DataFrame, column: Hashable, role: str) -> pd.Series:
-    """Return the column as float64, or raise naming non-numeric rows."""
+    """The column as float64; booleans, dates, complex numbers, text: a ColumnTypeError."""
     series = frame[column]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        raise TypeError(
-            f"`{role}` column {column!r} is boolean; convert it to 0/1 numbers explicitly"
-        )
+    kind = _dtype_kind(series.dtype)
+    if kind is not None:
+        raise ColumnTypeError(role, column, series.dtype, kind)
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.astype(float)
-    converted = pd.to_numeric(series, errors="coerce")
-    bad = series.index[converted.isna() & series.notna()]
-    if len(bad) or not pd.api.types.is_numeric_dtype(converted.dtype):
-        raise TypeError(
-            f"`{role}` column {column!r} must be numeric; it has dtype {series.dtype} with "
-            f"{len(bad)} non-numeric values (rows {format_labels(bad.tolist())})"
+    if series.dtype == object:  # Python objects that to_numeric would turn into numbers silently
+        odd_types = (("boolean", (bool, np.bool_)), ("complex", (complex, np.complexfloating)))
+        for odd, types in odd_types:
+            rows = series.index[series.map(lambda v, t=types: isinstance(v, t)).to_numpy(bool)]
+            if len(rows):
+                raise ColumnTypeError(role, column, series.dtype, odd, rows=rows.tolist())
+    try:
+        converted = pd.to_numeric(series, errors="coerce")
+    except (TypeError, ValueError, NotImplementedError):
+        converted = pd.Series(np.nan, index=series.index)
+    # NaN where there was a value (isna() misses a pyarrow NaN, so test the floats)
+    bad = np.isnan(converted.to_numpy(float, na_value=np.nan)) & series.notna().to_numpy(bool)
+    if bad.any() or not pd.api.types.is_numeric_dtype(converted.dtype):
+        raise ColumnTypeError(
+            role, column, series.dtype, "non-numeric", rows=series.index[bad].tolist(),
+            examples=series[bad].iloc[:5].tolist(),
         )
     # Mixed object columns that hold only numbers (and missing values) are accepted.
     return converted.astype(float)
@@ -102,7 +123,11 @@ class Population:
     Raises
     ------
     TypeError
-        If ``frame`` is not a DataFrame or a scale/metric column is not numeric.
+        If ``frame`` is not a DataFrame or a scale/metric column is not
+        plain real numbers: text that does not read as numbers, booleans,
+        dates, durations, periods or complex numbers
+        (:class:`~distscale._lib.errors.ColumnTypeError`, which names the
+        column, the rows and a conversion).
     ValueError
         If a column is missing, a scale is NaN/inf (or non-positive with
         ``log_scale=True``), a metric is NaN/inf and ``dropna=False``, a
@@ -189,6 +214,12 @@ class Population:
                     f"`{role}` column {column!r} has {len(bad)} missing values "
                     f"(rows {format_labels(bad.tolist())})"
                 )
+            if data[column].dtype == object:  # lists (a nested Parquet column) are no labels
+                odd = data.index[~data[column].map(lambda v: isinstance(v, Hashable)).astype(bool)]
+                if len(odd):
+                    raise TypeError(f"`{role}` column {column!r} holds lists or other unhashable "
+                                    f"values (rows {format_labels(odd.tolist())}); labels must "
+                                    "be numbers or strings")
 
         nonfinite = pd.Series(False, index=data.index)
         for column in metrics:
@@ -216,7 +247,10 @@ class Population:
         key = [scale, seed] + ([task] if task is not None else [])
         dup = data.duplicated(subset=key, keep=False)
         if dup.any():
-            first = data.loc[dup, key].drop_duplicates().iloc[0].tolist()
+            first = [
+                v.item() if isinstance(v, np.generic) else v
+                for v in data.loc[dup, key].drop_duplicates().iloc[0].tolist()
+            ]
             key_desc = ", ".join(f"{k}={v!r}" for k, v in zip(key, first, strict=True))
             raise ValueError(
                 f"duplicate ({', '.join(map(str, key))}) rows: {int(dup.sum())} rows share a key, "

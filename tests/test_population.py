@@ -282,3 +282,93 @@ def test_hypothesis_valid_or_clear_error(data):
     assert pop.n_runs == len(clean)
     got = sorted(np.concatenate(pop.values()).tolist())
     assert got == sorted(clean["acc"].tolist())
+
+
+# --------------------------------------------------------------------------- column types
+def _column_type_cases():
+    import datetime
+
+    import pyarrow as pa
+
+    days = pd.to_datetime(["2024-01-01"] * 3 + ["2024-02-01"] * 3)
+    return [
+        # (column, values, message regex); before, each was read as numbers silently
+        # (datetimes and durations as nanoseconds or microseconds, periods as ordinals,
+        # complex numbers as their real part with a ComplexWarning, Python booleans as 0/1)
+        ("depth", days, r"`scale` column 'depth' holds dates/times \(dtype datetime64.*\), not "
+         r"numbers .*convert it first, e.g. to days since the first: \(frame\['depth'\] - "
+         r"frame\['depth'\]\.min\(\)\)\.dt\.days"),
+        ("depth", days.tz_localize("UTC"), r"'depth' holds dates/times \(dtype datetime64.*UTC"),
+        ("depth", pd.Series(days).astype("timestamp[ns][pyarrow]"), r"holds dates/times"),
+        ("depth", pd.to_timedelta([1, 1, 1, 2, 2, 2], unit="D"),
+         r"'depth' holds durations .*frame\['depth'\]\.dt\.total_seconds\(\) / 86400"),
+        ("depth", pd.period_range("2020", periods=2, freq="Y").repeat(3),
+         r"'depth' holds periods \(dtype period\[Y-DEC\]\).*\.dt\.year"),
+        ("acc", pd.to_timedelta(range(6), unit="s"), r"`value` column 'acc' holds durations"),
+        ("acc", pd.Series([datetime.time(1)] * 6, dtype=pd.ArrowDtype(pa.time64("us"))),
+         r"'acc' holds dates/times"),  # before: "has 6 NaN or infinite values"
+        ("acc", np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) + 0.5j,
+         r"`value` column 'acc' holds complex numbers \(dtype complex128\); a real number "
+         r"would drop the imaginary part: take frame\['acc'\]\.real or abs\(frame\['acc'\]\)"),
+        ("acc", pd.Series([0.1, 0.2 + 1j, 0.3, 0.4, 0.5, 0.6], dtype=object),
+         r"'acc' holds complex numbers \(rows 1\)"),
+        ("depth", np.array([1, 1, 1, 2, 2, 2], dtype=complex), r"`scale` column 'depth' holds complex"),
+        ("acc", pd.Series([0.1, True, 0.3, False, 0.5, 0.6], dtype=object),
+         r"`value` column 'acc' holds True/False values \(rows 1, 3\)"),
+        ("acc", pd.Series([True, False] * 3, dtype=object), r"'acc' holds True/False values"),
+    ]
+
+
+@pytest.mark.parametrize(("column", "values", "pattern"), _column_type_cases())
+def test_non_numeric_types_are_type_errors(column, values, pattern):
+    from distscale._lib.errors import ColumnTypeError
+
+    frame = good_frame()
+    frame[column] = values
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning on the way
+        with pytest.raises(ColumnTypeError, match=pattern) as info:
+            make(frame)
+    assert isinstance(info.value, TypeError)
+    assert info.value.column == column
+
+
+@pytest.mark.parametrize(
+    ("values", "hint"),
+    [
+        (["1B", "1B", "1B", "2B", "2B", "2B"], r"look like model sizes: convert them with "
+         r"distscale\.io\.parse_size, e\.g\. frame\['depth'\]\.map\(distscale\.io\.parse_size\)"),
+        (["2024-01-01"] * 3 + ["2024-02-01"] * 3, r"they look like dates"),
+        (["1", "1", "depth", "2", "2", "2"], r"the column's own name: a repeated header line"),
+        (["1,5"] * 3 + ["2,5"] * 3, r"decimal commas\? read the file with decimal=','"),
+        (["1,000"] * 3 + ["2,000"] * 3, r"thousands separators\? read the file with thousands=','"),
+        ([[1], [1], [1], [2], [2], [2]], r"they are nested values"),
+    ],
+)
+def test_non_numeric_text_says_what_it_looks_like(values, hint):
+    frame = good_frame()
+    frame["depth"] = pd.Series(values, dtype=object)
+    with pytest.raises(TypeError, match=r"`scale` column 'depth' must be numeric; .*" + hint):
+        make(frame)
+
+
+def test_numbers_as_text_and_categories_are_numbers():
+    frame = good_frame().assign(depth=["1e9"] * 3 + ["2e9"] * 3)
+    np.testing.assert_array_equal(make(frame).scales, [1e9, 2e9])
+    frame = good_frame().assign(acc=pd.Categorical([0.0, 0.1, 0.05, 0.9, 0.8, 0.0]))
+    assert make(frame).values()[1].tolist() == [0.9, 0.8, 0.0]
+
+
+def test_unhashable_seed_labels_name_the_column():
+    # Before: a raw "unhashable type: 'list'" that named no column.
+    frame = good_frame().assign(seed=[[0], [1], [2], [0], [1], [2]])
+    with pytest.raises(TypeError, match=r"`seed` column 'seed' holds lists or other unhashable "
+                       r"values \(rows 0, 1, 2, 3, 4, \.\.\. \(1 more\)\)"):
+        make(frame)
+
+
+def test_duplicate_key_message_shows_plain_numbers():
+    # Before: "e.g. depth=np.float64(1.0), seed=0" for a seed column of mixed objects.
+    frame = good_frame().assign(seed=pd.Series([0, "1", 0.0, 0, 1, 2], dtype=object))
+    with pytest.raises(ValueError, match=r"e\.g\. depth=1\.0, seed=0 \(rows 0, 2\)"):
+        make(frame)

@@ -10,6 +10,11 @@
 * :func:`summarize_runs` turns the trainer's per-length rows into one row
   per run (no PyTorch needed).
 * :func:`parse_size` turns model-size labels such as ``"160m"`` into numbers.
+
+The readers are strict: a malformed file (a row cut short, a column name given
+twice, bytes that are not text in ``encoding=``, a compressed or Parquet file
+that ends early) is one ``ValueError`` naming the file and the lines, never a
+table pandas has guessed at (:mod:`distscale.io.strict`).
 """
 
 from distscale.io.files import parse_size

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import codecs
 import glob
 import json
 import math
@@ -20,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from distscale._lib.errors import MalformedFileError
 from distscale._lib.validation import format_labels
 
 __all__ = ["parse_size"]
@@ -111,6 +113,72 @@ def check_file(path: object, argument: str = "path") -> Path:
     if p.is_dir():
         raise ValueError(f"'{p}' is a directory; `{argument}` must name one file")
     return p
+
+
+# --------------------------------------------------------------------------- text encodings
+
+#: Byte-order marks of other encodings, and the first bytes of binary files a
+#: text reader may be handed, to say what a file is when it does not decode.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_MAGIC = (
+    (b"PAR1", "a Parquet file (pass format='parquet')"),
+    (b"\x1f\x8b", "gzip-compressed (name it .gz, or pass compression='gzip')"),
+    (b"PK\x03\x04", "a zip archive (name it .zip, or pass compression='zip')"),
+    (b"BZh", "bzip2-compressed (name it .bz2, or pass compression='bz2')"),
+    (b"\xfd7zXZ", "xz-compressed (name it .xz, or pass compression='xz')"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed (name it .zst, or pass compression='zstd')"),
+)
+
+
+def check_encoding(encoding: object) -> str:
+    """The codec to decode text with: ``encoding`` checked, UTF-8 as ``utf-8-sig``.
+
+    ``utf-8-sig`` reads UTF-8 with or without a byte-order mark, so a BOM
+    never ends up in the first column's name.
+    """
+    if not isinstance(encoding, str):
+        raise TypeError(f"`encoding` must be a codec name such as 'utf-8'; got {encoding!r}")
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(
+            f"`encoding` {encoding!r} is not a known text encoding (for example 'utf-8', "
+            "'latin-1', 'cp1252', 'utf-16')"
+        ) from None
+    return "utf-8-sig" if name == "utf-8" else encoding
+
+
+def encoding_error(
+    path: Path, encoding: str, line: int | None, err: UnicodeDecodeError, head: bytes = b""
+) -> MalformedFileError:
+    """One clear error for bytes that are not text in ``encoding`` (``line`` 1-based)."""
+    where = f"'{path.as_posix()}'" + (f", line {line}" if line is not None else "")
+    bad = err.object[err.start : err.start + 1] if isinstance(err.object, bytes) else b""
+    byte = f"byte 0x{bad.hex()}: " if bad else ""
+    declared = next((name for bom, name in _BOMS if head.startswith(bom)), None)
+    binary = next((what for magic, what in _MAGIC if head.startswith(magic)), None)
+    if declared:
+        advice = f"it starts with a {declared.upper()} byte-order mark: pass encoding={declared!r}"
+    elif binary:
+        advice = f"it is not text but {binary}"
+    else:
+        advice = "pass `encoding=` with the file's encoding, e.g. encoding='latin-1' or 'cp1252'"
+    return MalformedFileError(
+        f"{where}: not valid {encoding} text ({byte}{err.reason}); {advice}",
+        path=path.as_posix(),
+        kind="encoding",
+        lines=() if line is None else (line,),
+    )
+
+
+def decode_text(data: bytes, path: Path, encoding: str) -> str:
+    """``data`` decoded with ``encoding`` (as given by the user), or one clear error."""
+    try:
+        return data.decode(check_encoding(encoding))
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise encoding_error(path, encoding, line, err, data[:4]) from err
 
 
 # --------------------------------------------------------------------------- read_population
@@ -303,16 +371,14 @@ def check_tasks_found(
 # Shared with distscale.io.lm_eval_samples (lm-eval's per-sample files are JSON records too).
 
 
-def json_records(path: Path) -> list[tuple[str, Any]]:
+def json_records(path: Path, encoding: str = "utf-8") -> list[tuple[str, Any]]:
     """(location, record) pairs of a JSON Lines file, or of a file holding one JSON array.
 
     Locations read ``"'file', line 7"`` (JSON Lines) or ``"'file', record 3"``
-    (array, counted from 0). Blank lines are skipped.
+    (array, counted from 0). Blank lines are skipped. The text is decoded
+    with ``encoding`` (UTF-8 with or without a byte-order mark by default).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"'{path.as_posix()}' is not UTF-8 text: {err}") from err
+    text = decode_text(path.read_bytes(), path, encoding)
     name = path.as_posix()
     if text.lstrip().startswith("["):  # lm-eval 0.4.0-0.4.2 wrote one indented JSON array
         try:

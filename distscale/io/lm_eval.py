@@ -11,6 +11,7 @@ import math
 import numbers
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ import pandas as pd
 
 from distscale._lib.validation import format_labels
 from distscale.io.files import (
+    check_encoding,
     check_tasks_found,
+    decode_text,
     expand_paths,
     path_extractor,
     scale_number,
@@ -72,12 +75,29 @@ def _metric_entries(entry: dict[str, Any]) -> Iterator[tuple[str, str, float, fl
             yield key, "none", float(value), _stderr(entry.get(f"{key}_stderr"))
 
 
-def _load_results_json(path: Path) -> dict[str, Any]:
+class _RepeatedKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        raise _RepeatedKey(next(key for key, n in counts.items() if n > 1))
+    return out
+
+
+def _load_results_json(path: Path, encoding: str) -> dict[str, Any]:
+    text = decode_text(path.read_bytes(), path, encoding)
     try:
-        with path.open("rb") as fh:
-            doc = json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        doc = json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as err:
         raise ValueError(f"'{path.as_posix()}' is not valid JSON: {err}") from err
+    except _RepeatedKey as err:
+        raise ValueError(
+            f"'{path.as_posix()}' gives the key {err.args[0]!r} twice in one object; JSON "
+            "readers keep only the last value, so the file is ambiguous"
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
         keys = list(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
         raise ValueError(
@@ -117,6 +137,7 @@ def read_lm_eval(
     seed: str | re.Pattern[str] | Callable[[Path], object] | None = None,
     tasks: Sequence[str] | str | re.Pattern[str] | Callable[[str], bool] | None = None,
     metrics: Sequence[str] | str | None = ("acc",),
+    encoding: str = "utf-8",
 ) -> pd.DataFrame:
     """Read lm-evaluation-harness result JSON files into one tidy table.
 
@@ -156,6 +177,10 @@ def read_lm_eval(
         Metric names to keep (the part before the comma in the new layout,
         e.g. ``"acc_norm"``, ``"exact_match"``); each must occur in some
         file. None keeps every metric.
+    encoding : str, default "utf-8"
+        The files' text encoding (UTF-8 is read with or without a byte-order
+        mark); bytes that are not text in it are an error naming the file
+        and the line.
 
     Returns
     -------
@@ -219,6 +244,7 @@ def read_lm_eval(
     seed_of = path_extractor("seed", seed, allow_constant=False) if seed is not None else None
     keep_task, task_names = task_filter(tasks)
     wanted_metrics = _check_metrics(metrics)
+    check_encoding(encoding)
 
     rows: list[dict[str, Any]] = []
     tasks_seen: set[str] = set()
@@ -227,15 +253,19 @@ def read_lm_eval(
     for path in files:
         scale_value = scale_number(scale_of(path), path)
         seed_value = seed_label(seed_of(path)) if seed_of is not None else None
-        doc = _load_results_json(path)
+        doc = _load_results_json(path, encoding)
         config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
         model_args = _model_args_text(config.get("model_args"))
         group_subtasks = doc.get("group_subtasks")
         group_subtasks = group_subtasks if isinstance(group_subtasks, dict) else {}
         groups = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
-        for task, entry in doc["results"].items():
-            if not isinstance(entry, dict):
-                continue
+        entries = [(t, e) for t, e in doc["results"].items() if isinstance(e, dict)]
+        if doc["results"] and not entries:
+            raise ValueError(
+                f"'{path.as_posix()}': \"results\" holds no task entries (each should map "
+                "metric names to values, as {\"arc_easy\": {\"acc\": 0.43}})"
+            )
+        for task, entry in entries:
             tasks_seen.add(task)
             if not keep_task(task):
                 continue

@@ -26,6 +26,7 @@ import pandas as pd
 
 from distscale._lib.validation import format_labels
 from distscale.io.files import (
+    check_encoding,
     check_tasks_found,
     expand_paths,
     json_records,
@@ -275,13 +276,13 @@ def _metric_value(value: object) -> object:
 
 
 def _read_samples_file(
-    path: Path, task: str, scale: float, seed: object
+    path: Path, task: str, scale: float, seed: object, encoding: str = "utf-8"
 ) -> tuple[list[dict[str, Any]], dict[str, None]]:
     """Rows of one samples file and the metric names found (in file order)."""
     rows: list[dict[str, Any]] = []
     metrics: dict[str, None] = {}
     seen: dict[tuple[str, int], str] = {}
-    records = json_records(path)
+    records = json_records(path, encoding)
     if not records:
         raise ValueError(f"'{path.as_posix()}' holds no samples")
     filter_order: dict[str, int] = {}
@@ -344,6 +345,7 @@ def read_lm_eval_samples(
     seed: str | re.Pattern[str] | Callable[[Path], object] | None = None,
     tasks: Sequence[str] | str | re.Pattern[str] | Callable[[str], bool] | None = None,
     task: str | re.Pattern[str] | Callable[[Path], object] | None = None,
+    encoding: str = "utf-8",
 ) -> pd.DataFrame:
     """Read lm-evaluation-harness per-sample files (``--log_samples``) into one tidy frame.
 
@@ -385,6 +387,10 @@ def read_lm_eval_samples(
         file name between ``samples_`` and the last ``_``, the rule lm-eval
         itself uses (``samples_mmlu_anatomy_2024-06-01T10-15-42.118503.jsonl``
         -> ``mmlu_anatomy``); other names need this argument.
+    encoding : str, default "utf-8"
+        The files' text encoding (UTF-8 is read with or without a byte-order
+        mark); bytes that are not text in it are an error naming the file
+        and the line.
 
     Returns
     -------
@@ -457,6 +463,7 @@ def read_lm_eval_samples(
     seed_of = path_extractor("seed", seed, allow_constant=False) if seed is not None else None
     task_of = path_extractor("task", task, allow_constant=False) if task is not None else None
     keep_task, task_names = task_filter(tasks)
+    check_encoding(encoding)
 
     rows: list[dict[str, Any]] = []
     metrics: dict[str, None] = {}
@@ -471,7 +478,9 @@ def read_lm_eval_samples(
         tasks_kept.add(name)
         scale_value = scale_number(scale_of(path), path)
         seed_value = seed_label(seed_of(path)) if seed_of is not None else None
-        file_rows, file_metrics = _read_samples_file(path, name, scale_value, seed_value)
+        file_rows, file_metrics = _read_samples_file(
+            path, name, scale_value, seed_value, encoding
+        )
         for filt in dict.fromkeys(r["filter"] for r in file_rows):
             key = (name, filt, scale_value, seed_value)
             if key in owner:

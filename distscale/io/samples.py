@@ -26,11 +26,13 @@ import pandas as pd
 from distscale._lib.validation import format_labels
 from distscale.io.files import (
     as_path,
+    check_encoding,
     check_file,
     format_from_extension,
     json_records,
-    read_errors,
 )
+from distscale.io.strict import read_delimited, read_parquet
+from distscale.population import check_numeric_column
 
 __all__ = ["read_samples", "write_samples"]
 
@@ -72,21 +74,19 @@ def _samples_format(path: Path, format: object) -> str:
         raise ValueError(f"{err} (or 'jsonl' for .jsonl / .ndjson files)") from None
 
 
-def _load_samples(path: Path, format: object) -> pd.DataFrame:
+def _load_samples(path: Path, format: object, encoding: str) -> pd.DataFrame:
     fmt = _samples_format(path, format)
     if fmt == "jsonl":
-        records = json_records(path)
+        records = json_records(path, encoding)
+        if not records:
+            raise ValueError(f"'{path.as_posix()}' holds no records (an empty file?)")
         bad = [where for where, rec in records if not isinstance(rec, dict)]
         if bad:
             raise ValueError(f"{bad[0]}: expected a JSON object per line")
         return pd.DataFrame.from_records([rec for _, rec in records])
-    try:
-        if fmt == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if fmt == "tsv" else ",")
-    except read_errors() as err:
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"could not read '{path.as_posix()}' as {fmt}: {detail}") from err
+    if fmt == "parquet":
+        return read_parquet(path, {})
+    return read_delimited(path, fmt, encoding, {})
 
 
 def _parse_token_text(text: str, column: Hashable, label: object, *, floats: bool) -> list:
@@ -192,6 +192,7 @@ def read_samples(
     logprobs: Hashable | None = "target_logprobs",
     by: Hashable | Sequence[Hashable] | None = None,
     format: str | None = None,
+    encoding: str = "utf-8",
 ) -> pd.DataFrame:
     """Read and check the plain per-sample format: one row per run x evaluation example.
 
@@ -229,6 +230,10 @@ def read_samples(
         the trainer's output: ``"test_length"``).
     format : {"parquet", "jsonl", "csv", "tsv"}, optional
         Overrides the format implied by a path's extension.
+    encoding : str, default "utf-8"
+        The text encoding of a JSON Lines or CSV/TSV file (UTF-8 is read with
+        or without a byte-order mark); bytes that are not text in it are an
+        error naming the file and the line.
 
     Returns
     -------
@@ -277,7 +282,8 @@ def read_samples(
         source = "`data`"
     elif isinstance(data, (str, os.PathLike)):
         path = check_file(data, "data")
-        frame = _load_samples(path, format)
+        check_encoding(encoding)
+        frame = _load_samples(path, format, encoding)
         source = f"'{path.as_posix()}'"
     else:
         raise TypeError(f"`data` must be a pandas DataFrame or a path; got {type(data).__name__}")
@@ -329,12 +335,7 @@ def read_samples(
                 f"(rows {format_labels(absent.tolist())})"
             )
     scale_col = named["scale"]
-    values = frame[scale_col]
-    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        raise TypeError(
-            f"`scale` column {scale_col!r} must be numeric; it has dtype {values.dtype}"
-        )
-    scales = values.astype(float)
+    scales = check_numeric_column(frame, scale_col, "scale")
     bad = frame.index[~np.isfinite(scales.to_numpy())]
     if len(bad):
         raise ValueError(

@@ -6,10 +6,9 @@ import os
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-import pandas as pd
-
-from distscale._lib.errors import ColumnNotFoundError
-from distscale.io.files import FORMATS, check_file, format_from_extension, read_errors
+from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
+from distscale.io.files import FORMATS, check_encoding, check_file, format_from_extension
+from distscale.io.strict import read_delimited, read_parquet
 from distscale.population import Population
 
 __all__ = ["read_population"]
@@ -23,6 +22,7 @@ def read_population(
     task: Hashable | None = None,
     dropna: bool = False,
     format: str | None = None,
+    encoding: str = "utf-8",
     **read_kwargs: Any,
 ) -> Population:
     """Read a CSV, TSV or Parquet file into a validated :class:`~distscale.Population`.
@@ -36,9 +36,14 @@ def read_population(
         Column names and NaN policy, as for :class:`~distscale.Population`.
     format : {"csv", "tsv", "parquet"}, optional
         Overrides the format implied by the extension.
+    encoding : str, default "utf-8"
+        The text encoding of a CSV/TSV file (UTF-8 is read with or without a
+        byte-order mark, which never reaches a column name). Unused for
+        Parquet.
     **read_kwargs
         Passed to :func:`pandas.read_csv` or :func:`pandas.read_parquet`
-        (for example ``sep=";"`` or ``columns=[...]``).
+        (for example ``sep=";"`` or ``columns=[...]``); not ``chunksize``
+        or ``iterator``.
 
     Returns
     -------
@@ -50,13 +55,24 @@ def read_population(
         If the file does not exist (the message names it).
     ValueError
         If the extension is unknown and ``format`` is not given, ``format``
-        is not one of the three, the file cannot be parsed in that format
-        (one message naming the file and the parser's complaint), or the
-        table fails :class:`~distscale.Population` validation (missing
-        columns, NaN, duplicate runs ...; the message is prefixed with the
-        file name).
+        is not one of the three, or the table fails
+        :class:`~distscale.Population` validation (missing columns, NaN,
+        duplicate runs ...; the message is prefixed with the file name).
+    MalformedFileError
+        A ``ValueError`` (:class:`distscale._lib.errors.MalformedFileError`)
+        when the file is not well formed: a row with fewer or more fields
+        than the header (the lines are named), a column name given twice in
+        the header, bytes that are not text in ``encoding`` (the line is
+        named), a compressed file or a Parquet file that ends early, or
+        anything else the parser refuses (``could not read 'runs.csv' as
+        csv: ...``, with the parser's own exception as the cause).
     TypeError
-        If ``path`` is not a path, or a scale/metric column is not numeric.
+        If ``path`` is not a path, ``encoding`` is not a string, or a
+        scale/metric column does not hold plain numbers (text, booleans,
+        dates, durations, complex numbers; see
+        :class:`~distscale.Population`).
+    ImportError
+        A ``.zst`` file without the optional ``zstandard`` package.
 
     Examples
     --------
@@ -80,22 +96,40 @@ def read_population(
             f"`format` must be one of {', '.join(repr(f) for f in FORMATS)} or None; "
             f"got {format!r}"
         )
-    try:
-        if fmt == "parquet":
-            frame = pd.read_parquet(p, **read_kwargs)
-        else:
-            kwargs = dict(read_kwargs)
-            if "sep" not in kwargs and "delimiter" not in kwargs:
-                kwargs["sep"] = "\t" if fmt == "tsv" else ","
-            frame = pd.read_csv(p, **kwargs)
-    except read_errors() as err:
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"could not read '{p}' as {fmt}: {detail}") from err
+    check_encoding(encoding)
+    looped = [k for k in ("chunksize", "iterator") if read_kwargs.get(k)]
+    if looped:
+        raise TypeError(
+            f"read_population reads the whole table; `{looped[0]}` is not supported (read the "
+            "chunks with pandas and build a Population from the concatenated frame)"
+        )
+    if fmt == "parquet":
+        frame = read_parquet(p, read_kwargs)
+    else:
+        frame = read_delimited(p, fmt, encoding, read_kwargs)
     try:
         return Population(frame, scale=scale, seed=seed, value=value, task=task, dropna=dropna)
     except ColumnNotFoundError as err:
-        raise ColumnNotFoundError(err.missing, err.available, source=str(p)) from err
+        raise ColumnNotFoundError(
+            err.missing, err.available, source=str(p), hint=_separator_hint(frame, fmt)
+        ) from err
+    except ColumnTypeError as err:
+        raise ColumnTypeError(
+            err.argument, err.column, err.dtype, err.kind, rows=err.rows,
+            examples=err.examples, source=str(p),
+        ) from err
     except ValueError as err:
         raise ValueError(f"'{p}': {err}") from err
     except TypeError as err:
         raise TypeError(f"'{p}': {err}") from err
+
+
+def _separator_hint(frame: object, fmt: str) -> str | None:
+    """The separator a one-column table seems to use, when it is not the one read with."""
+    columns = getattr(frame, "columns", [])
+    if fmt == "parquet" or len(columns) != 1 or not isinstance(columns[0], str):
+        return None
+    for sep, name in ((";", "';'"), ("\t", "'\\t'"), (",", "','"), ("|", "'|'")):
+        if sep in columns[0]:
+            return f"the file seems to separate fields with {name}: pass sep={name}"
+    return None

@@ -224,9 +224,7 @@ def test_read_population_bad_format_argument(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "fmt"),
     [
-        ("binary.csv", bytes(range(256)) * 8, "csv"),  # not text
         ("empty.csv", b"", "csv"),  # nothing to parse
-        ("ragged.csv", b"depth,seed,acc\n1,0,0.5\n1,1,0.5,9,9,9\n", "csv"),  # parser error
         ("garbage.parquet", b"this is not parquet at all", "parquet"),
         ("text.pq", b"depth,seed,acc\n1,0,0.5\n", "parquet"),
         ("broken.csv.gz", b"not gzip data", "csv"),
@@ -236,6 +234,25 @@ def test_read_population_garbled_file_is_one_readable_error(tmp_path, name, cont
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(ValueError, match=rf"could not read '.*{re.escape(name)}' as {fmt}: ") as info:
+        read_population(path, scale="depth", seed="seed", value="acc")
+    assert "\n" not in str(info.value)
+    assert info.value.__cause__ is not None  # the parser's own error is kept as the cause
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        # not text: the line of the first byte that is not UTF-8
+        ("binary.csv", bytes(range(256)) * 8, r"', line 2: not valid utf-8 text \(byte 0x80"),
+        # a row too long: its line and field count (pandas' own message named only the first)
+        ("ragged.csv", b"depth,seed,acc\n1,0,0.5\n1,1,0.5,9,9,9\n",
+         r"', line 3: 6 fields, the header has 3 \("),
+    ],
+)
+def test_read_population_malformed_text_names_file_and_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + message) as info:
         read_population(path, scale="depth", seed="seed", value="acc")
     assert "\n" not in str(info.value)
     assert info.value.__cause__ is not None  # the parser's own error is kept as the cause
@@ -563,6 +580,37 @@ def test_error_task_absent():
         read_lm_eval(PYTHIA, scale=SIZE, tasks=r"^mmlu_")
     with pytest.raises(ValueError, match=r"no task .* matches"):
         read_lm_eval(PYTHIA, scale=SIZE, tasks=lambda t: False)
+
+
+def test_results_encoding_bom_and_bad_bytes(tmp_path):
+    doc = {"results": {"toy": {"acc": 0.5, "alias": "caf\u00e9"}}}
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(doc).encode())
+    assert read_lm_eval(tmp_path / "bom.json", scale=1).value.tolist() == [0.5]
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(json.dumps(doc, ensure_ascii=False).encode("latin-1"))
+    # Before: "'latin.json' is not valid JSON: 'utf-8' codec can't decode ...", and no
+    # `encoding` argument to read it.
+    with pytest.raises(ValueError, match=r"latin\.json', line 1: not valid utf-8 text \(byte 0xe9"
+                       r".*pass `encoding=`"):
+        read_lm_eval(latin, scale=1)
+    assert read_lm_eval(latin, scale=1, encoding="latin-1").value.tolist() == [0.5]
+    with pytest.raises(ValueError, match="`encoding` 'nope' is not a known text encoding"):
+        read_lm_eval(latin, scale=1, encoding="nope")
+
+
+def test_error_repeated_json_key(tmp_path):
+    # Before: {"acc": 0.5, "acc": 0.9} was read as 0.9, silently.
+    (tmp_path / "r.json").write_text('{"results": {"toy": {"acc": 0.5, "acc": 0.9}}}')
+    with pytest.raises(ValueError, match=r"r\.json' gives the key 'acc' twice in one object"):
+        read_lm_eval(tmp_path, scale=1)
+
+
+def test_error_results_without_task_entries(tmp_path):
+    # Before: "no task in any of the 1 file matches `tasks`=None; tasks present include "
+    # (empty), which blamed `tasks`.
+    (tmp_path / "r.json").write_text('{"results": {"toy": 0.5}}')
+    with pytest.raises(ValueError, match=r"r\.json': \"results\" holds no task entries"):
+        read_lm_eval(tmp_path, scale=1)
 
 
 def test_reading_does_not_warn():

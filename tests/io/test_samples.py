@@ -19,6 +19,7 @@ Reference values come from outside the readers:
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from pathlib import Path
@@ -365,8 +366,22 @@ def test_two_files_for_the_same_run_are_refused():
 def test_non_utf8_file(tmp_path):
     path = tmp_path / "samples_t_2024-01-01T00-00-00.jsonl"
     path.write_bytes(b"\xff\xfe{}")
-    with pytest.raises(ValueError, match="not UTF-8"):
+    with pytest.raises(ValueError, match=r"line 1: not valid utf-8 text.*pass encoding='utf-16'"):
         read_lm_eval_samples(path, scale=1.0)
+
+
+def test_encoding_and_byte_order_mark(tmp_path):
+    path = tmp_path / "samples_t_2024-01-01T00-00-00.jsonl"
+    line = json.dumps(arc_record(0, metrics=["acc", "note"], note="caf\u00e9"), ensure_ascii=False)
+    # Before: a UTF-8 byte-order mark made the first line "not valid JSON".
+    path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
+    assert len(read_lm_eval_samples(path, scale=1.0)) == 1
+    # Before: no `encoding` argument; cp1252 text could not be read at all.
+    path.write_bytes(json.dumps(arc_record(0)).encode() + b"\n" + line.encode("cp1252") + b"\n")
+    with pytest.raises(ValueError, match=r"jsonl', line 2: not valid utf-8 text \(byte 0xe9"):
+        read_lm_eval_samples(path, scale=1.0)
+    path.write_bytes(line.encode("cp1252") + b"\n")
+    assert read_lm_eval_samples(path, scale=1.0, encoding="cp1252")["note"].tolist() == ["café"]
 
 
 # --------------------------------------------------------------------------- plain samples
@@ -508,6 +523,52 @@ def test_read_samples_bad_input(change, kwargs, error, message):
     arguments = {"scale": "depth", "by": "test_length", **kwargs}
     with pytest.raises(error, match=message):
         read_samples(frame, **arguments)
+
+
+def test_read_samples_files_are_read_strictly(tmp_path):
+    header = "scale,seed,sample_id,prediction,target\n"
+    short = tmp_path / "short.csv"
+    # Before: the cut-short last row was read with target NaN ("missing value" error at
+    # best, or a wrong row).
+    short.write_text(header + '1,0,0,"[1]","[1]"\n1,0,1,"[1]"\n')
+    with pytest.raises(ValueError, match=r"short\.csv', line 3: 4 fields, the header has 5"):
+        read_samples(short, run=None, logprobs=None)
+    repeated = tmp_path / "repeated.csv"
+    # Before: the second 'target' became 'target.1' and the first was used silently.
+    repeated.write_text("scale,seed,sample_id,prediction,target,target\n1,0,0,[1],[1],[2]\n")
+    with pytest.raises(ValueError, match="the header names a column more than once: 'target'"):
+        read_samples(repeated, run=None, logprobs=None)
+    bom = tmp_path / "bom.jsonl"
+    record = {"scale": 1, "seed": 0, "sample_id": 0, "prediction": [1], "target": [1]}
+    # Before: "'bom.jsonl', line 1: not valid JSON" (the byte-order mark).
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(record).encode() + b"\n")
+    assert read_samples(bom, run=None, logprobs=None)["target"].tolist() == [[1]]
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes((header + "1,0,0,[1],[1]\n").encode("utf-16"))
+    assert len(read_samples(utf16, run=None, logprobs=None, encoding="utf-16")) == 1
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    # Before: every column "is missing; columns present: " (nothing).
+    with pytest.raises(ValueError, match=r"empty\.jsonl' holds no records"):
+        read_samples(empty)
+    truncated = tmp_path / "cut.csv.gz"
+    rows = "".join(f"1,0,{i},[{i % 7}],[{i % 5}]\n" for i in range(2000))
+    data = gzip.compress((header + rows).encode())
+    truncated.write_bytes(data[: len(data) // 2])
+    # Before: a raw EOFError.
+    with pytest.raises(ValueError, match=r"the gzip data ends early: the file was cut short"):
+        read_samples(truncated, run=None, logprobs=None)
+
+
+def test_read_samples_scale_types(tmp_path):
+    frame = trainer_frame()
+    # Before: a complex scale was cast to its real part with a ComplexWarning.
+    with pytest.raises(TypeError, match=r"`scale` column 'depth' holds complex numbers"):
+        read_samples(frame.assign(depth=frame["depth"] + 0j), scale="depth", by="test_length")
+    # Numbers written as text are numbers, as in a Population.
+    out = read_samples(frame.assign(depth=frame["depth"].astype(str)), scale="depth",
+                       by="test_length")
+    assert out["depth"].dtype == float
 
 
 def test_read_samples_bad_sources(tmp_path):
