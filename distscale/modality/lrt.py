@@ -113,7 +113,7 @@ def bootstrap_lrt(
     observed: np.ndarray,
     k: int,
     *,
-    n_resamples: int,
+    n_resamples: int | np.ndarray,
     rng: np.random.Generator,
     progress: bool = False,
     stop_after: int | None = None,
@@ -121,7 +121,8 @@ def bootstrap_lrt(
 ) -> np.ndarray:
     """Parametric-bootstrap p-values of ``k`` against ``k + 1`` components.
 
-    For each sample, up to ``n_resamples`` samples of the same size are
+    For each sample, up to ``n_resamples`` (one number, or one per sample)
+    samples of the same size are
     simulated from its fitted ``k``-component null, refitted with ``k`` and
     ``k + 1`` components, and ``p = (1 + #{LRT* >= LRT}) / (n_resamples + 1)``.
     When a sample has ties on a regular grid (a discrete metric, such as
@@ -136,35 +137,59 @@ def bootstrap_lrt(
     ``h``-th; a sample that never gets there uses all ``n_resamples`` and the
     usual ``p``. The test keeps its level exactly, and a clearly unimodal
     scale (p far above ``alpha``) costs a few dozen refits instead of
-    ``n_resamples``. Replicates of all samples of equal size are refitted
-    together in chunks of about ``_SIM_ELEMENTS`` values (bounded memory).
+    ``n_resamples``. Under a one-Gaussian null (``k = 1``) the statistic's
+    distribution depends only on the sample size, so samples of equal size
+    whose replicates are not rounded to a grid share one set of replicates
+    (their p-values are then dependent, which Holm's correction allows).
+    Replicates of all samples of equal size are refitted together in chunks
+    of about ``_SIM_ELEMENTS`` values (bounded memory).
     """
     n_samples = len(samples)
     grids = [detect_grid(s) for s in samples]
     sizes = np.array([s.size for s in samples])
+    caps = np.broadcast_to(np.asarray(n_resamples, dtype=np.int64), (n_samples,)).copy()
     tol_obs = [observed[i] - 1e-9 * (1 + abs(observed[i])) for i in range(n_samples)]
     drawn = np.zeros(n_samples, dtype=np.int64)
     exceed = np.zeros(n_samples, dtype=np.int64)
     pvalue = np.full(n_samples, np.nan)
     if stop_after is None:
-        rounds = [n_resamples]
+        rounds = [int(caps.max())]
     else:
         rounds, size = [], 49
-        while sum(rounds) < n_resamples:
-            rounds.append(min(size, n_resamples - sum(rounds)))
+        while sum(rounds) < caps.max():
+            rounds.append(min(size, int(caps.max()) - sum(rounds)))
             size *= 2
+    # Under a one-Gaussian null the statistic's distribution depends on n only (the fit
+    # is location-scale equivariant), so samples of equal size share their replicates --
+    # unless their replicates are rounded to a grid of their own.
+    shareable = np.array([k == 1 and g is None for g in grids])
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(rounds), desc="bootstrap LRT", unit="round", leave=False)
-    active = np.ones(n_samples, dtype=bool)
+    active = drawn < caps
     for size in rounds:
         for n in np.unique(sizes[active]):
             members = [int(i) for i in np.flatnonzero(active & (sizes == n))]
-            stats = _replicate_stats(int(n), members, [size] * len(members), samples,
-                                     null_fits, grids, k, rng, kw)
-            for i, stat in zip(members, stats, strict=True):
+            stats: dict[int, np.ndarray] = {}
+            shared = [i for i in members if shareable[i]]
+            if shared:
+                m = int(min(size, max(caps[i] - drawn[i] for i in shared)))
+                standard = {"weights": np.ones(1), "means": np.zeros(1), "sds": np.ones(1)}
+                (common,) = _replicate_stats(int(n), [0], [m], [samples[shared[0]]],
+                                             [standard], [None], k, rng, kw)
+                for i in shared:
+                    stats[i] = common[: min(m, caps[i] - drawn[i])]
+            own = [i for i in members if not shareable[i]]
+            if own:
+                counts = [int(min(size, caps[i] - drawn[i])) for i in own]
+                for i, stat in zip(own, _replicate_stats(int(n), own, counts, samples,
+                                                         null_fits, grids, k, rng, kw),
+                                   strict=True):
+                    stats[i] = stat
+            for i in members:
+                stat = stats[i]
                 hits = stat >= tol_obs[i]
                 if stop_after is not None and exceed[i] + hits.sum() >= stop_after:
                     # the h-th exceedance: stop there (Besag & Clifford)
@@ -176,6 +201,7 @@ def bootstrap_lrt(
                 else:
                     exceed[i] += int(hits.sum())
                     drawn[i] += stat.size
+                    active[i] = drawn[i] < caps[i]
         if bar is not None:
             bar.update(1)
         if not active.any():
@@ -183,5 +209,5 @@ def bootstrap_lrt(
     if bar is not None:
         bar.close()
     done = np.isnan(pvalue)
-    pvalue[done] = (1.0 + exceed[done]) / (n_resamples + 1.0)
+    pvalue[done] = (1.0 + exceed[done]) / (caps[done] + 1.0)
     return pvalue
