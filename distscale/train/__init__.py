@@ -25,8 +25,9 @@ from distscale.train.evaluate import EVAL_METRICS, evaluate_ensemble
 from distscale.train.grid import Setting, SweepGrid
 from distscale.train.model import EnsembleTransformer
 from distscale.train.populate import choose_ensemble_size, summarize_runs, train_population
-from distscale.train.store import RunStore, read_store
-from distscale.train.sweep import Sweep, SweepError, SweepStatus
+from distscale.train.store import RunStore, StoreCheck, StoreDamagedError, read_store
+from distscale.train.store_repair import RepairReport
+from distscale.train.sweep import Sweep, SweepError, SweepStatus, UnitFailure
 from distscale.train.tasks import (
     CountTask,
     Task,
@@ -46,8 +47,11 @@ __all__ = [
     "EnsembleTrainer",
     "EnsembleTransformer",
     "ModelConfig",
+    "RepairReport",
     "RunStore",
     "Setting",
+    "StoreCheck",
+    "StoreDamagedError",
     "Sweep",
     "SweepError",
     "SweepGrid",
@@ -55,6 +59,7 @@ __all__ = [
     "Task",
     "TaskBatch",
     "TrainConfig",
+    "UnitFailure",
     "available_tasks",
     "choose_ensemble_size",
     "evaluate_ensemble",

@@ -2,10 +2,12 @@
 
 A :class:`~distscale.train.sweep.Sweep` commits every finished run here, so
 that a killed sweep loses nothing that finished and repeats nothing on
-resume. One process writes (the sweep's parent process; workers only return
-tables), any number may read.
+resume. Only drivers (processes that call ``Sweep.run``) write; workers only
+return tables; any number of processes may read. Several drivers may work
+one store at once: they claim units through the ``leases`` table
+(:mod:`distscale.train.leases`).
 
-Schema (``schema_version`` 1), kept deliberately plain so that any SQLite
+Schema (``schema_version`` 2), kept deliberately plain so that any SQLite
 client can query it:
 
 ``meta(key TEXT PRIMARY KEY, value TEXT)``
@@ -23,13 +25,28 @@ client can query it:
     column per table column (``TEXT``/``INTEGER``/``REAL``; floats are stored
     as 8-byte IEEE doubles, so values round-trip exactly), plus ``row`` (the
     row's position within its run) with primary key ``(run_id, row)``.
+``leases``
+    One row per run being trained: ``run_id`` (primary key, so a run has at
+    most one lease), ``unit`` (the unit's key), ``owner`` (the driver,
+    ``host:pid:token``), ``acquired_at`` and ``expires_at`` (Unix seconds).
+``attempts``
+    The training log, one row per run and attempt: ``id``, ``run_id``,
+    ``unit``, ``owner``, ``worker``, ``started_at``, ``ended_at`` and
+    ``outcome``: NULL while training, then ``committed``, ``duplicate``
+    (finished, but another driver had committed the run first), ``failed``
+    (the unit raised; ``error`` says what), ``worker died``, ``cancelled``
+    (the driver stopped) or ``abandoned`` (its driver died or its lease
+    expired and another driver took the run over).
 
 A run's ``runs`` row and all its ``results`` rows are written in one
-transaction, so a run is either wholly present or absent — never partial.
-The database uses write-ahead logging (``journal_mode=WAL``) with
-``synchronous=FULL``: a committed run survives a killed process (and a power
-cut). WAL needs a local file system (not NFS); on a cluster the store lives
-on the machine of the process that drives the sweep.
+transaction, so a run is wholly present or absent; rows that go missing later
+(a damaged file, a hand edit) are found by :meth:`RunStore.check`
+(:mod:`distscale.train.store_check`). The database uses write-ahead logging
+(``journal_mode=WAL``, falling back to ``delete`` where WAL is impossible)
+with ``synchronous=FULL``: a committed run survives a killed process and a
+power cut. WAL serves processes of one machine only; drivers on several
+machines sharing a file system need ``journal="delete"`` and working POSIX
+file locks.
 """
 
 from __future__ import annotations
@@ -38,59 +55,35 @@ import datetime
 import json
 import os
 import sqlite3
+import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from distscale.io.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
+from distscale._lib.warnings import DroppedRowsWarning
+from distscale.io.run_table import summarize_runs
+from distscale.train.store_check import (
+    StoreCheck,
+    StoreDamagedError,
+    check_consistency,
+    clean,
+    quick_check,
+)
+from distscale.train.store_schema import (
+    JOURNAL_MODES,
+    READABLE_VERSIONS,
+    RESULT_COLUMNS,
+    SCHEMA_VERSION,
+    TABLE_COLUMNS,
+    schema,
+)
 
-__all__ = ["RESULT_COLUMNS", "RunStore", "read_store"]
-
-SCHEMA_VERSION = 1
-
-#: SQL type of every column of the tidy per-length table (after ``run_id``).
-RESULT_COLUMNS: dict[str, str] = {
-    **{c: "TEXT" for c in ("task", "positional")},
-    **{c: "INTEGER" for c in ("depth", "width", "heads", "n_params", "steps", "seed")},
-    "mlp_ratio": "REAL",
-    "split": "TEXT",
-    "length": "INTEGER",
-    **{c: "REAL" for c in EVAL_METRICS},
-    "train_loss": "REAL",
-    "ensemble_size": "INTEGER",
-    "seconds_per_seed": "REAL",
-}
-#: Column order of the table, as :func:`~distscale.train.train_population` returns it.
-TABLE_COLUMNS = (*RUN_COLUMNS, "split", "length", *EVAL_METRICS, *TRAINING_COLUMNS)
+__all__ = ["JOURNAL_MODES", "RESULT_COLUMNS", "SCHEMA_VERSION", "TABLE_COLUMNS", "RunStore",
+           "StoreCheck", "StoreDamagedError", "read_store"]
 
 _DTYPES = {"TEXT": "str", "INTEGER": "int64", "REAL": "float64"}
-
-
-def _schema() -> list[str]:
-    cols = ",\n  ".join(f'"{name}" {kind}' for name, kind in RESULT_COLUMNS.items())
-    return [
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        """CREATE TABLE IF NOT EXISTS runs (
-  run_id TEXT PRIMARY KEY,
-  seed INTEGER NOT NULL,
-  task TEXT NOT NULL,
-  model TEXT NOT NULL,
-  train TEXT NOT NULL,
-  n_rows INTEGER NOT NULL,
-  ensemble_size INTEGER NOT NULL,
-  seconds_per_seed REAL,
-  finished_at TEXT NOT NULL,
-  worker TEXT NOT NULL,
-  versions TEXT NOT NULL
-)""",
-        f"""CREATE TABLE IF NOT EXISTS results (
-  run_id TEXT NOT NULL REFERENCES runs(run_id),
-  "row" INTEGER NOT NULL,
-  {cols},
-  PRIMARY KEY (run_id, "row")
-)""",
-    ]
 
 
 def _canonical(config: object) -> str:
@@ -106,25 +99,37 @@ class RunStore:
         The SQLite file. Created, with its tables, if absent.
     readonly : bool, default False
         Open an existing store to read it (nothing is created or written).
+    journal : {"wal", "delete"}, optional
+        Switch the store's journal mode (a property of the file, kept from
+        then on). By default a new store uses ``"wal"`` (falling back to
+        ``"delete"`` where WAL is impossible) and an existing one keeps its
+        mode. Use ``"delete"`` for drivers on several machines sharing a
+        file system: WAL only works for processes of one machine.
 
     Raises
     ------
+    StoreDamagedError
+        If ``path`` cannot be read as SQLite ("file is not a database"): a
+        damaged store or another kind of file (see :meth:`repair`).
     ValueError
-        If ``path`` is not a SQLite database, is a SQLite database of
-        another program, or was written by a newer distscale.
+        If ``path`` is a SQLite database of another program, or was written
+        by a newer distscale.
 
     Examples
     --------
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "runs.sqlite")
     >>> with RunStore(path) as store:
-    ...     store.journal_mode, store.done_keys()
-    ('wal', set())
+    ...     store.journal_mode, store.done_keys(), store.check().ok
+    ('wal', set(), True)
     """
 
-    def __init__(self, path: str | os.PathLike, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False,
+                 journal: str | None = None) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"`store` must be a file path; got {type(path).__name__}")
+        if journal is not None and journal not in JOURNAL_MODES:
+            raise ValueError(f"`journal` must be 'wal' or 'delete'; got {journal!r}")
         self.path = Path(path)
         if self.path.is_dir():
             raise ValueError(f"`store` {str(self.path)!r} is a directory; give a file path")
@@ -136,59 +141,98 @@ class RunStore:
             )
         # "readonly" opens without creating (mode=rw): a read-only (mode=ro) connection
         # cannot open a WAL database whose -shm file is gone
-        uri = self.path.resolve().as_uri() + ("?mode=rw" if readonly else "")
-        self._conn = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+        self.uri = self.path.resolve().as_uri()
+        self._conn = sqlite3.connect(self.uri + ("?mode=rw" if readonly else ""), uri=True,
+                                     timeout=60, isolation_level=None)
+        self.journal_note: str | None = None
         try:
-            self._setup(readonly)
-        except sqlite3.DatabaseError as err:
+            self._setup(readonly, journal)
+        except sqlite3.OperationalError as err:
             self._conn.close()
             raise ValueError(
                 f"`store` {str(self.path)!r} is not a usable SQLite run store: {err}"
+            ) from None
+        except sqlite3.DatabaseError as err:
+            self._conn.close()
+            raise StoreDamagedError(
+                self.path, [str(err)],
+                what="is not a usable SQLite run store (damaged, or not a store at all)",
             ) from None
         except BaseException:
             self._conn.close()
             raise
 
-    def _setup(self, readonly: bool) -> None:
+    def _setup(self, readonly: bool, journal: str | None) -> None:
         conn = self._conn
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = self._tables()
         if tables and "meta" not in tables:
             raise ValueError(
                 f"`store` {str(self.path)!r} is a SQLite database of another program "
                 f"(tables {sorted(tables)}); give a new file or a distscale run store"
             )
-        if not readonly:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            if not tables:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _schema():
-                        conn.execute(statement)
-                    conn.execute(
-                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), "
-                        "('created_by', 'distscale')",
-                        (str(SCHEMA_VERSION),),
-                    )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-        if tables or not readonly:
+        version = None
+        if tables:
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else None
-            if version != SCHEMA_VERSION:
+            if version not in READABLE_VERSIONS:
                 raise ValueError(
                     f"`store` {str(self.path)!r} has schema version {version}; this distscale "
-                    f"reads version {SCHEMA_VERSION} (upgrade distscale or use a new store)"
+                    f"reads versions {list(READABLE_VERSIONS)} (upgrade distscale or use a new "
+                    "store)"
+                )
+        if readonly:
+            return
+        self._set_journal(journal if journal is not None else (None if tables else "wal"))
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if version == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")  # create, or upgrade version 1 (add the lease tables)
+        try:
+            for statement in schema():
+                conn.execute(statement)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('created_by', 'distscale')")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                         (str(SCHEMA_VERSION),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _set_journal(self, want: str | None) -> None:
+        if want is None or self.journal_mode == want:
+            return
+        try:
+            got = str(self._conn.execute(f"PRAGMA journal_mode={want}").fetchone()[0])
+        except sqlite3.OperationalError as err:
+            if want != "wal":
+                raise ValueError(
+                    f"`store` {str(self.path)!r}: cannot switch to journal_mode={want} ({err}); "
+                    "stop the other sweeps on it first"
+                ) from None
+            got, why = "", str(err)
+        else:
+            why = f"SQLite kept journal_mode={got}"
+        if got != want:
+            if want == "wal":  # e.g. a file system without shared memory: fall back
+                self._conn.execute("PRAGMA journal_mode=DELETE")
+                self.journal_note = f"WAL is not possible here ({why}); using journal_mode=delete"
+            else:
+                raise ValueError(
+                    f"`store` {str(self.path)!r}: cannot switch to journal_mode={want} ({why}); "
+                    "stop the other sweeps on it first"
                 )
 
     # ------------------------------------------------------------------ API
     @property
     def journal_mode(self) -> str:
-        """SQLite journal mode (``"wal"`` for a store opened for writing)."""
+        """SQLite journal mode (``"wal"`` for a new store, or ``"delete"``)."""
         return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying autocommit ``sqlite3`` connection (for the sweep's leases)."""
+        return self._conn
 
     def close(self) -> None:
         """Close the connection."""
@@ -200,17 +244,23 @@ class RunStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+
     def _has_tables(self) -> bool:
-        row = self._conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='runs'"
-        ).fetchone()
-        return bool(row[0])
+        return "runs" in self._tables()
 
     def done_keys(self, keys: Iterable[str] | None = None) -> set[str]:
-        """``run_id`` of the finished runs (among ``keys``, if given)."""
+        """``run_id`` of the finished runs (among ``keys``, if given).
+
+        A run whose result rows are incomplete (see :meth:`check`) is not
+        finished.
+        """
         if not self._has_tables():
             return set()
         done = {r[0] for r in self._conn.execute("SELECT run_id FROM runs")}
+        done -= set(check_consistency(self._conn, self.path).incomplete)
         return done if keys is None else done & set(keys)
 
     def commit(
@@ -220,6 +270,8 @@ class RunStore:
         *,
         worker: str,
         versions: dict[str, str],
+        owner: str | None = None,
+        unit: str | None = None,
     ) -> list[str]:
         """Write finished runs, each with all its rows, in one transaction.
 
@@ -231,6 +283,11 @@ class RunStore:
             ``run_id -> (task, model, train)`` for every run in ``table``.
         worker, versions :
             Recorded in ``runs``.
+        owner, unit : str, optional
+            The driver and unit that trained them: their leases are dropped
+            and their open ``attempts`` closed (``committed``, or
+            ``duplicate`` for runs another driver committed first) in the
+            same transaction.
 
         Returns
         -------
@@ -250,16 +307,19 @@ class RunStore:
         placeholders = ", ".join("?" * (len(names) + 2))
         quoted = ", ".join(f'"{n}"' for n in names)
         insert_rows = f'INSERT INTO results (run_id, "row", {quoted}) VALUES ({placeholders})'
-        written = []
+        written, skipped = [], []
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             done = {r[0] for r in conn.execute("SELECT run_id FROM runs")}
             for run_id, rows in table.groupby("run_id", sort=False):
                 if run_id in done:
+                    skipped.append(str(run_id))
                     continue
                 task, model, train = configs[run_id]
                 first = rows.iloc[0]
+                # rows left behind by a runs row deleted by hand would collide
+                conn.execute("DELETE FROM results WHERE run_id = ?", (run_id,))
                 conn.execute(
                     "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -282,11 +342,25 @@ class RunStore:
                     ([run_id, i, *_plain(v)] for i, v in enumerate(values)),
                 )
                 written.append(str(run_id))
+            if owner is not None and unit is not None:
+                self._close_attempts(owner, unit, written, skipped, worker)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         return written
+
+    def _close_attempts(self, owner: str, unit: str, written: list[str], skipped: list[str],
+                        worker: str) -> None:
+        conn, now = self._conn, time.time()
+        for outcome, keys in (("committed", written), ("duplicate", skipped)):
+            if keys:
+                marks = ",".join("?" * len(keys))
+                conn.execute(
+                    "UPDATE attempts SET outcome=?, ended_at=?, worker=coalesce(worker, ?) "
+                    f"WHERE owner=? AND unit=? AND outcome IS NULL AND run_id IN ({marks})",
+                    (outcome, now, worker, owner, unit, *keys))
+                conn.execute(f"DELETE FROM leases WHERE run_id IN ({marks})", keys)
 
     def runs(self) -> pd.DataFrame:
         """The ``runs`` table (one row per finished run), ordered by ``run_id``."""
@@ -302,41 +376,106 @@ class RunStore:
 
         Ordered by ``run_id`` and then by the row's position within its run;
         columns :data:`TABLE_COLUMNS` with the dtypes that
-        :func:`~distscale.train.train_population` gives.
+        :func:`~distscale.train.train_population` gives. Runs with missing
+        rows and rows without a run (see :meth:`check`) are left out.
         """
         if self._has_tables():
-            quoted = ", ".join(f'"{c}"' for c in ("run_id", *RESULT_COLUMNS))
-            cursor = self._conn.execute(f'SELECT {quoted} FROM results ORDER BY run_id, "row"')
-            data = cursor.fetchall()
+            quoted = ", ".join(f'x."{c}"' for c in ("run_id", *RESULT_COLUMNS))
+            self._conn.execute("BEGIN")  # the rows and the check from one snapshot
+            try:
+                data = self._conn.execute(
+                    f"SELECT {quoted} FROM results x JOIN runs r ON r.run_id = x.run_id "
+                    'ORDER BY x.run_id, x."row"').fetchall()
+                incomplete = set(check_consistency(self._conn, self.path).incomplete)
+            finally:
+                self._conn.execute("COMMIT")
         else:
-            data = []
+            data, incomplete = [], set()
         frame = pd.DataFrame(data, columns=["run_id", *RESULT_COLUMNS])
+        if incomplete:
+            frame = frame[~frame["run_id"].isin(list(incomplete))]
         if keys is not None:
             frame = frame[frame["run_id"].isin(list(keys))]
         frame = frame.astype({"run_id": "str", **{c: _DTYPES[k] for c, k in
                                                    RESULT_COLUMNS.items()}})
         return frame[list(TABLE_COLUMNS)].reset_index(drop=True)
 
-    def check(self) -> list[str]:
-        """Problems found (an empty list for a consistent store).
+    def leases(self) -> pd.DataFrame:
+        """The ``leases`` table: runs being trained, by which driver, until when."""
+        cols = ["run_id", "unit", "owner", "acquired_at", "expires_at"]
+        if "leases" not in self._tables():
+            return pd.DataFrame({c: [] for c in cols})
+        rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM leases ORDER BY run_id")
+        return pd.DataFrame(rows.fetchall(), columns=cols)
 
-        Checks that every run has exactly its ``n_rows`` result rows and that
-        no result row lacks its run.
+    def attempts(self) -> pd.DataFrame:
+        """The training log (``attempts``), one row per run and attempt, in order.
+
+        ``attempts().groupby("run_id").size()`` counts how often each run was
+        trained (started).
         """
-        if not self._has_tables():
-            return []
-        problems = []
-        bad = self._conn.execute(
-            "SELECT r.run_id, r.n_rows, count(x.run_id) FROM runs r "
-            "LEFT JOIN results x ON x.run_id = r.run_id GROUP BY r.run_id "
-            "HAVING count(x.run_id) != r.n_rows"
-        ).fetchall()
-        problems += [f"run {k} has {n} result rows, expected {e}" for k, e, n in bad]
-        orphans = self._conn.execute(
-            "SELECT DISTINCT run_id FROM results WHERE run_id NOT IN (SELECT run_id FROM runs)"
-        ).fetchall()
-        problems += [f"result rows of run {k} without a runs entry" for (k,) in orphans]
-        return problems
+        cols = ["id", "run_id", "unit", "owner", "worker", "started_at", "ended_at",
+                "outcome", "error"]
+        if "attempts" not in self._tables():
+            return pd.DataFrame({c: [] for c in cols})
+        rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM attempts ORDER BY id")
+        return pd.DataFrame(rows.fetchall(), columns=cols)
+
+    def check(self, *, quick: bool = True) -> StoreCheck:
+        """Check the store: SQLite's ``quick_check``, then the store's own rules.
+
+        Parameters
+        ----------
+        quick : bool, default True
+            Run ``PRAGMA quick_check`` (reads every page; about a second per
+            few hundred MB). False checks only the store's rules.
+
+        Returns
+        -------
+        StoreCheck
+            ``ok`` for a consistent store; otherwise the runs with missing
+            result rows (``incomplete``), result rows without a run
+            (``orphan_rows``), leases left on finished runs
+            (``orphan_leases``) and ``problems`` in words.
+
+        Raises
+        ------
+        StoreDamagedError
+            If SQLite finds the file damaged; the message names the way out
+            (:meth:`repair`).
+        """
+        if quick:
+            quick_check(self._conn, self.path)
+        return check_consistency(self._conn, self.path)
+
+    def clean(self, report: StoreCheck | None = None) -> list[str]:
+        """Fix what :meth:`check` found, in one transaction; return the re-queued run ids.
+
+        Runs with missing rows lose their partial rows and count as not
+        finished (the next sweep trains them again); orphan rows and leases
+        are removed. :meth:`Sweep.run <distscale.train.Sweep.run>` does this
+        on start.
+        """
+        return clean(self._conn, report if report is not None else self.check(quick=False))
+
+    @staticmethod
+    def repair(path: str | os.PathLike):
+        """Copy every intact run of a damaged store into a fresh file at ``path``.
+
+        The new store is written beside the old one and renamed over it
+        (atomically); the damaged file is kept as
+        ``PATH.damaged-<UTC timestamp>``. Stop every sweep on the store first.
+        A store that passes :meth:`check` is left alone.
+
+        Returns
+        -------
+        distscale.train.store_repair.RepairReport
+            ``kept`` and ``lost`` runs, ``damaged_path`` (None if nothing was
+            done) and a one-line ``summary``.
+        """
+        from distscale.train.store_repair import repair_store
+
+        return repair_store(path)
 
 
 def _plain(values: list) -> list:
@@ -346,6 +485,11 @@ def _plain(values: list) -> list:
 
 def read_store(path: str | os.PathLike, *, level: str = "length") -> pd.DataFrame:
     """Every finished run in a run store, as the tidy table of ``train_population``.
+
+    The store is checked first (:meth:`RunStore.check`): a damaged file
+    raises :class:`StoreDamagedError`, and runs with missing result rows are
+    left out with a :class:`~distscale.DroppedRowsWarning` (the next
+    ``Sweep.run`` trains them again).
 
     Parameters
     ----------
@@ -374,7 +518,13 @@ def read_store(path: str | os.PathLike, *, level: str = "length") -> pd.DataFram
     if level not in ("length", "run"):
         raise ValueError(f"`level` must be 'length' or 'run'; got {level!r}")
     with RunStore(path, readonly=True) as store:
+        report = store.check()
         table = store.results()
+    if report.incomplete:
+        warnings.warn(
+            f"{len(report.incomplete)} run(s) in {os.fspath(path)!r} have missing result rows "
+            "and are left out; the next Sweep.run trains them again",
+            DroppedRowsWarning, stacklevel=2)
     order = ["task", "depth", "width", "heads", "mlp_ratio", "positional", "steps", "seed",
              "run_id"]
     table = table.sort_values(order, kind="stable", ignore_index=True)

@@ -8,35 +8,74 @@ does not hold yet, and reads the finished table back.
 Work is cut into *units*: one setting and a chunk of its seeds, trained as
 one batched ensemble (``ensemble_size`` seeds; by default
 :func:`~distscale.train.choose_ensemble_size`). Units run on local worker
-processes (one torch thread each) or on a ``dask.distributed`` cluster; the
-workers return tables and only the calling process writes the store, one
-transaction per unit. Seeds are chunked by their position in the setting's
-seed list, so a resumed sweep trains the same ensembles as an uninterrupted
-one and gives the same table, bit for bit, on CPUs.
+processes (one torch thread each), on a ``dask.distributed`` cluster or in
+this process (:mod:`distscale.train.workers`); the workers return tables and
+only the driver (the process that calls :meth:`Sweep.run`) writes the store,
+one transaction per unit. Seeds are chunked by their position in the
+setting's seed list, so a resumed sweep trains the same ensembles as an
+uninterrupted one and gives the same table, bit for bit, on CPUs.
+
+Several drivers may work one store at once: each claims a unit in the store
+before training it (a lease, :mod:`distscale.train.leases`), so no run is
+trained twice, and a driver whose remaining units are all leased by others
+waits for them. A worker that dies under a unit (SIGKILL, the out-of-memory
+killer) costs only that unit, which is retried on a fresh worker (``retries``
+times); a unit that raises is not retried in the same call.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
-import socket
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from distscale.train.config import check_int, run_key
 from distscale.train.grid import Setting, SweepGrid, read_toml
+from distscale.train.leases import DEFAULT_LEASE, Heartbeat, LeaseBook, new_owner
 from distscale.train.populate import choose_ensemble_size, summarize_runs
-from distscale.train.store import RunStore
+from distscale.train.store import JOURNAL_MODES, RunStore
+from distscale.train.workers import DaskRunner, InProcessRunner, LocalRunner, default_workers
 
-__all__ = ["Sweep", "SweepError", "SweepStatus"]
+__all__ = ["Sweep", "SweepError", "SweepStatus", "UnitFailure"]
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitFailure:
+    """A unit that failed for good: its setting, seeds, the reason and the attempts made.
+
+    Examples
+    --------
+    >>> str(UnitFailure(1, "depth=2", (0, 1), "worker process 7 died (killed by SIGKILL)", 3))
+    'setting 1 (depth=2), seeds [0, 1]: worker process 7 died (killed by SIGKILL) (3 attempts)'
+    """
+
+    setting: int
+    label: str
+    seeds: tuple[int, ...]
+    reason: str
+    attempts: int
+
+    def __str__(self) -> str:
+        return (f"setting {self.setting} ({self.label}), seeds {list(self.seeds)}: "
+                f"{self.reason} ({self.attempts} attempt{'s' if self.attempts != 1 else ''})")
 
 
 class SweepError(RuntimeError):
-    """Some units of a sweep failed (the finished ones are committed)."""
+    """Some units of a sweep failed (the finished ones are committed).
+
+    ``status`` is the :class:`SweepStatus` at the end of the call, with the
+    failed units in ``status.failed``.
+    """
+
+    def __init__(self, message: str, status: SweepStatus | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +84,12 @@ class SweepStatus:
 
     ``n_trained`` is the number of runs committed by the call that returned
     this status (0 for :meth:`Sweep.status`); ``per_setting`` holds
-    ``(label, done, pending)`` per setting, in grid order.
+    ``(label, done, pending)`` per setting, in grid order. ``failed`` lists
+    the units that failed for good (for :meth:`Sweep.status`: pending units
+    whose last attempt in the store failed), ``requeued`` the runs found with
+    missing result rows and trained again (by :meth:`Sweep.run`), or still to
+    be (for :meth:`Sweep.status`), and ``n_leased`` the pending runs that
+    other drivers are training now.
     """
 
     n_runs: int
@@ -53,136 +97,34 @@ class SweepStatus:
     n_pending: int
     n_trained: int
     per_setting: tuple[tuple[str, int, int], ...]
+    failed: tuple[UnitFailure, ...] = ()
+    requeued: tuple[str, ...] = ()
+    n_leased: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """One row per setting: ``setting``, ``label``, ``n_runs``, ``done``, ``pending``."""
         rows = [(i, lab, d + p, d, p) for i, (lab, d, p) in enumerate(self.per_setting)]
         return pd.DataFrame(rows, columns=["setting", "label", "n_runs", "done", "pending"])
 
-
-# ------------------------------------------------------------------ workers
-def _versions() -> dict[str, str]:
-    import torch
-
-    from distscale._lib.version import __version__
-
-    return {"distscale": __version__, "torch": torch.__version__,
-            "python": sys.version.split()[0]}
-
-
-def _watch_parent() -> None:
-    """Exit this worker when the process that submitted its work dies (e.g. SIGKILL).
-
-    Under "forkserver" a worker's OS parent is the fork server, which stays
-    alive as long as any worker does; multiprocessing's parent sentinel (a pipe
-    that the submitting process holds open) tells when that process is gone.
-    """
-    import multiprocessing
-    import threading
-
-    parent = multiprocessing.parent_process()
-    if parent is None:  # pragma: no cover - not a multiprocessing child
-        return
-
-    def watch() -> None:
-        parent.join()  # returns when the parent's end of the sentinel pipe closes
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="distscale-parent-watch").start()
+    def notes(self) -> list[str]:
+        """Sentences about leases, re-queued runs and failed units (for the command line)."""
+        out = []
+        if self.n_leased:
+            out.append(f"{self.n_leased} pending run(s) are being trained by other drivers")
+        if self.requeued:
+            out.append(f"{len(self.requeued)} run(s) had missing result rows in the store and "
+                       "are (re-)trained as pending")
+        out += [f"failed: {f}" for f in self.failed]
+        return out
 
 
-def _init_worker(threads: int | None) -> None:
-    import torch
-
-    if threads is not None:
-        torch.set_num_threads(threads)
-    _watch_parent()
-
-
-def _train_unit(payload: dict[str, Any]) -> dict[str, Any]:
-    """Train one unit (a setting and a chunk of seeds as one ensemble); return its table."""
-    import torch
-
-    from distscale.train.populate import train_population
-
-    threads = payload["threads"]
-    if payload["in_process"]:
-        call_threads = threads
-    else:  # a worker: set the process-wide thread count once, never restore (see Sweep.run)
-        if threads is not None and torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-        call_threads = None
-    table = train_population(
-        payload["task"], payload["model"], payload["train"], seeds=list(payload["seeds"]),
-        ensemble_size=len(payload["seeds"]), progress=False, device=payload["device"],
-        threads=call_threads,
-    )
-    return {"table": table, "worker": f"{socket.gethostname()}:{os.getpid()}",
-            "versions": _versions()}
-
-
-def _mp_context():
-    import multiprocessing
-
-    # never "fork": torch (threads, CUDA) is not fork-safe
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        # import torch once in the fork server, not once per worker
-        context.set_forkserver_preload(["__main__", "distscale.train"])
-    return context
-
-
-def _local(payloads: list[dict], workers: int, threads: int | None) -> Iterator[tuple]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
-                               initializer=_init_worker, initargs=(threads,))
-    futures = {pool.submit(_train_unit, p): i for i, p in enumerate(payloads)}
-    try:
-        for future in as_completed(futures):
-            error = future.exception()
-            yield futures[future], error if error is not None else future.result()
-    except BaseException:
-        # interrupted (or the store failed): stop the workers now rather than waiting
-        # minutes for their units (which a rerun trains again)
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _dask(payloads: list[dict], client: Any) -> Iterator[tuple]:
-    from distributed import as_completed
-
-    futures = {client.submit(_train_unit, p, pure=False): i for i, p in enumerate(payloads)}
-    try:
-        for future in as_completed(list(futures)):
-            try:
-                yield futures[future], future.result()
-            except Exception as err:
-                yield futures[future], err
-    except BaseException:
-        client.cancel(list(futures))
-        raise
-
-
-def _in_process(payloads: list[dict]) -> Iterator[tuple]:
-    for i, payload in enumerate(payloads):
-        try:
-            result = _train_unit(payload)
-        except Exception as err:
-            result = err
-        yield i, result
-
-
-def _default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+@dataclasses.dataclass(frozen=True)
+class _Unit:
+    setting: int
+    seeds: tuple[int, ...]  # the chunk's seeds (all of them: trained together as one ensemble)
+    keys: tuple[str, ...]   # their run keys
+    key: str                # the chunk's key: a hash of its run keys
+    pending: tuple[str, ...] = ()  # its runs not finished when the call started
 
 
 # -------------------------------------------------------------------- sweep
@@ -204,6 +146,9 @@ class Sweep:
         it beyond floating-point rounding.
     device : str, default "cpu"
         Torch device of every worker (e.g. ``"cuda"``).
+    journal : {"wal", "delete"}, optional
+        Journal mode of the store (see :class:`~distscale.train.RunStore`):
+        ``"delete"`` for drivers on several machines sharing one file system.
 
     Examples
     --------
@@ -230,6 +175,7 @@ class Sweep:
         seeds: object = None,
         ensemble_size: int | None = None,
         device: str = "cpu",
+        journal: str | None = None,
     ) -> None:
         if not isinstance(grid, SweepGrid):
             grid = SweepGrid(grid, seeds=seeds)
@@ -239,14 +185,16 @@ class Sweep:
             ensemble_size = check_int("Sweep", "ensemble_size", ensemble_size, minimum=1)
         if not isinstance(device, str):
             raise TypeError(f"`device` must be a string such as 'cpu'; got {device!r}")
+        if journal is not None and journal not in JOURNAL_MODES:
+            raise ValueError(f"`journal` must be 'wal' or 'delete'; got {journal!r}")
         self.grid, self.ensemble_size, self.device = grid, ensemble_size, device
-        RunStore(store).close()  # create it now: a bad path fails here, not after training
+        RunStore(store, journal=journal).close()  # now: a bad path fails here, not after training
         self.store = os.fspath(store)
 
     @classmethod
     def from_config(
         cls, config: Mapping[str, Any] | str | os.PathLike, *, store: str | os.PathLike =
-        "runs.sqlite"
+        "runs.sqlite", journal: str | None = None,
     ) -> Sweep:
         """A sweep from a configuration mapping or TOML file (:meth:`SweepGrid.from_config`).
 
@@ -256,12 +204,13 @@ class Sweep:
             config = read_toml(config)
         grid = SweepGrid.from_config(config)
         return cls(grid, store=store, ensemble_size=config.get("ensemble_size"),
-                   device=config.get("device", "cpu"))
+                   device=config.get("device", "cpu"), journal=journal)
 
     def __repr__(self) -> str:
         return f"Sweep({self.grid!r}, store={self.store!r})"
 
-    def _units(self, done: set[str]) -> list[tuple[int, list[int]]]:
+    def _chunks(self) -> list[_Unit]:
+        """Every unit of the grid (all seeds), in grid order."""
         units = []
         for i, setting in enumerate(self.grid.settings):
             size = self.ensemble_size or choose_ensemble_size(
@@ -269,35 +218,78 @@ class Sweep:
                 device=self.device)
             keys = self.grid.keys[i]
             for start in range(0, len(setting.seeds), size):
-                todo = [s for s, k in zip(setting.seeds[start:start + size],
-                                          keys[start:start + size], strict=True)
-                        if k not in done]
-                if todo:
-                    units.append((i, todo))
+                chunk = tuple(keys[start:start + size])
+                digest = hashlib.sha256("\n".join(chunk).encode()).hexdigest()[:16]
+                units.append(_Unit(i, tuple(setting.seeds[start:start + size]), chunk, digest))
+        return units
+
+    def _units(self, done: set[str]) -> list[_Unit]:
+        """The units with runs not in ``done`` (whole chunks: a chunk is one ensemble)."""
+        units = []
+        for unit in self._chunks():
+            pending = tuple(k for k in unit.keys if k not in done)
+            if pending:
+                units.append(dataclasses.replace(unit, pending=pending))
         return units
 
     def status(self) -> SweepStatus:
-        """Finished and pending runs (per setting too).
+        """Finished and pending runs (per setting too), read from the checked store.
 
         Returns
         -------
         SweepStatus
-            ``n_runs``, ``n_done``, ``n_pending`` and ``per_setting`` counts.
-        """
-        return self._status(0)
+            ``n_runs``, ``n_done``, ``n_pending`` and ``per_setting`` counts;
+            ``n_leased`` (pending runs other drivers are training), ``failed``
+            (pending units whose last attempt failed) and ``requeued`` (runs
+            with missing result rows, counted as pending).
 
-    def _status(self, trained: int) -> SweepStatus:
-        with RunStore(self.store) as store:
-            done = store.done_keys()
+        Raises
+        ------
+        StoreDamagedError
+            If the store file is damaged (see :meth:`RunStore.repair`).
+        """
+        return self._status(0, None, (), quick=True)
+
+    def _status(self, trained: int, failed: tuple[UnitFailure, ...] | None,
+                requeued: tuple[str, ...], *, quick: bool = False) -> SweepStatus:
+        with RunStore(self.store, readonly=True) as store:
+            report = store.check(quick=quick)
+            done = {k for k in store.done_keys()} - set(report.incomplete)
+            mine = {k for keys in self.grid.keys for k in keys}
+            leases = store.leases()
+            now = time.time()
+            n_leased = int(((leases.expires_at > now) & leases.run_id.isin(list(mine - done)))
+                           .sum()) if len(leases) else 0
+            if failed is None:
+                failed = self._logged_failures(store.attempts(), done)
+        if not requeued:
+            requeued = tuple(sorted(set(report.incomplete) & mine))
         per = [(lab, sum(k in done for k in keys), sum(k not in done for k in keys))
                for lab, keys in zip(self.grid.labels(), self.grid.keys, strict=True)]
         n_done = sum(d for _, d, _ in per)
         return SweepStatus(self.grid.n_runs, n_done, self.grid.n_runs - n_done, trained,
-                           tuple(per))
+                           tuple(per), failed, requeued, n_leased)
+
+    def _logged_failures(self, attempts: pd.DataFrame, done: set[str]) -> tuple[UnitFailure, ...]:
+        if attempts.empty:
+            return ()
+        labels, out = self.grid.labels(), []
+        last = attempts.groupby("run_id").tail(1).set_index("run_id")
+        counts = attempts.groupby("run_id").size()
+        for unit in self._units(done):
+            rows = last.reindex(list(unit.pending))
+            bad = rows[rows.outcome.isin(["failed", "worker died"])]
+            if len(bad) and len(bad) == len(rows):
+                seeds = tuple(s for s, k in zip(unit.seeds, unit.keys, strict=True)
+                              if k in set(unit.pending))
+                out.append(UnitFailure(unit.setting, labels[unit.setting], seeds,
+                                       str(bad.error.iloc[0]), int(counts[bad.index[0]])))
+        return tuple(out)
 
     def run(
         self, client: Any = None, *, workers: int | None = None, progress: bool = True,
-        threads: int | None = 1,
+        threads: int | None = 1, retries: int = 2, lease: float = DEFAULT_LEASE,
+        heartbeat: float | None = None,
     ) -> SweepStatus:
         """Train every run that the store does not hold yet.
 
@@ -317,6 +309,19 @@ class Sweep:
             A ``tqdm`` bar over runs, advanced as units are committed.
         threads : int or None, default 1
             Torch threads per worker (None: leave torch's setting).
+        retries : int, default 2
+            Times a unit is retried on a fresh worker process when its worker
+            dies under it (SIGKILL, the out-of-memory killer). A unit that
+            raises is not retried (rerun after fixing the cause). Dask
+            retries dead workers itself (its ``allowed-failures``).
+        lease : float, default 600
+            Seconds a claim on a unit lasts without renewal; another driver
+            takes the unit over after that (or at once, on this host, when
+            this process is gone).
+        heartbeat : float, optional
+            Seconds between lease renewals (default ``lease / 20``: 30 s).
+            A driver whose pending units are all leased by others polls every
+            ``min(heartbeat, 1)`` seconds.
 
         Returns
         -------
@@ -326,80 +331,75 @@ class Sweep:
         Raises
         ------
         SweepError
-            If units failed; every other unit still ran and was committed, and
-            a rerun retries only what is missing.
+            If units failed for good; every other unit still ran and was
+            committed, ``err.status.failed`` says which and why, and a rerun
+            retries only what is missing.
+        StoreDamagedError
+            If the store file is damaged (see :meth:`RunStore.repair`).
         """
         if client is not None and workers is not None:
             raise ValueError("give `client` (Dask) or `workers` (local processes), not both")
         if client is not None and not (hasattr(client, "submit") and hasattr(client, "cancel")):
             raise TypeError(f"`client` must be a dask.distributed.Client; got {client!r}")
         if workers is None:
-            workers = _default_workers()
+            workers = default_workers()
         workers = check_int("Sweep.run", "workers", workers, minimum=0)
         if threads is not None:
             threads = check_int("Sweep.run", "threads", threads, minimum=1)
+        retries = check_int("Sweep.run", "retries", retries, minimum=0)
+        lease = _seconds("lease", lease)
+        heartbeat = lease / 20 if heartbeat is None else _seconds("heartbeat", heartbeat)
+        if heartbeat > lease / 2:
+            raise ValueError(f"`heartbeat` ({heartbeat:g} s) must be at most half the `lease` "
+                             f"({lease:g} s), so that a lease is renewed before it expires")
         with RunStore(self.store) as store:
-            done = store.done_keys()
-            units = self._units(done)
-            payloads = [
-                {"task": s.task, "model": s.model, "train": s.train, "seeds": seeds,
-                 "device": self.device, "threads": threads,
-                 "in_process": client is None and workers == 0}
-                for s, seeds in ((self.grid.settings[i], seeds) for i, seeds in units)
-            ]
-            n_todo = sum(len(p["seeds"]) for p in payloads)
+            mine = {k for keys in self.grid.keys for k in keys}
+            requeued = tuple(k for k in store.clean(store.check()) if k in mine)
+            units = self._units(store.done_keys())
+            n_todo = sum(len(u.pending) for u in units)
+            if client is not None:
+                runner: Any = DaskRunner(client)
+            elif workers == 0:
+                runner = InProcessRunner()
+            else:
+                runner = LocalRunner(min(workers, max(1, len(units))), threads)
             bar = None
             if progress and n_todo:
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=n_todo, desc="sweep", unit="run")
                 bar.set_postfix_str(f"{self.grid.n_runs - n_todo} already in store")
-            if not payloads:
-                results = iter(())
-            elif client is not None:
-                results = _dask(payloads, client)
-            elif workers == 0:
-                results = _in_process(payloads)
-            else:
-                results = _local(payloads, min(workers, max(1, len(units))), threads)
-            trained, failures = 0, []
+            loop = _Loop(self, store, units, runner, bar, threads=threads,
+                         in_process=client is None and workers == 0, retries=retries,
+                         lease=lease, heartbeat=heartbeat)
             try:
-                for index, result in results:
-                    setting_index, seeds = units[index]
-                    if isinstance(result, BaseException):
-                        failures.append((setting_index, seeds, result))
-                        continue
-                    written = self._commit(store, setting_index, seeds, result)
-                    trained += len(written)
-                    if bar is not None:
-                        bar.update(len(seeds))
+                loop.run()
             finally:
-                if hasattr(results, "close"):  # a generator: stop the workers when interrupted
-                    results.close()
                 if bar is not None:
                     bar.close()
-        if failures:
-            i, seeds, err = failures[0]
+        status = self._status(loop.trained, tuple(loop.failures), requeued)
+        if loop.failures:
+            first = loop.failures[0]
             raise SweepError(
-                f"{len(failures)} of {len(units)} units failed "
-                f"({sum(len(f[1]) for f in failures)} runs); finished runs are in "
-                f"{self.store!r} and a rerun retries the rest. First: setting {i}, seeds "
-                f"{seeds}: {type(err).__name__}: {err}"
-            ) from err
-        return self._status(trained)
+                f"{len(loop.failures)} of {len(units)} units failed for good "
+                f"({sum(len(f.seeds) for f in loop.failures)} runs); finished runs are in "
+                f"{self.store!r} and a rerun retries the rest. First: {first}", status)
+        return status
 
-    def _commit(self, store: RunStore, index: int, seeds: list[int], result: dict) -> list[str]:
-        setting = self.grid.settings[index]
+    def _commit(self, store: RunStore, unit: _Unit, seeds: list[int], result: dict,
+                owner: str) -> list[str]:
+        setting = self.grid.settings[unit.setting]
         keys = [run_key(setting.task, setting.model, setting.train, s) for s in seeds]
         table = result["table"]
         got = list(dict.fromkeys(table["run_id"]))
         if sorted(got) != sorted(keys):
             raise SweepError(
-                f"a worker returned runs {got} for setting {index}, seeds {seeds} (expected "
-                f"{keys}): does the worker run the same distscale version?"
+                f"a worker returned runs {got} for setting {unit.setting}, seeds {seeds} "
+                f"(expected {keys}): does the worker run the same distscale version?"
             )
         configs = {k: (setting.task, setting.model, setting.train) for k in keys}
-        return store.commit(table, configs, worker=result["worker"], versions=result["versions"])
+        return store.commit(table, configs, worker=result["worker"], versions=result["versions"],
+                            owner=owner, unit=unit.key)
 
     def population(self, level: str = "length", *, allow_pending: bool = False) -> pd.DataFrame:
         """The sweep's table, read from the store, in grid order.
@@ -428,6 +428,7 @@ class Sweep:
         if level not in ("length", "run"):
             raise ValueError(f"`level` must be 'length' or 'run'; got {level!r}")
         with RunStore(self.store, readonly=True) as store:
+            store.check()  # a damaged file raises; runs with missing rows are left out
             table = store.results([k for keys in self.grid.keys for k in keys])
         n_done = table["run_id"].nunique()
         if n_done < self.grid.n_runs and not allow_pending:
@@ -452,3 +453,99 @@ class Sweep:
         return table
 
 
+
+
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+            or value == float("inf"):
+        raise ValueError(f"`{name}` must be a positive number of seconds; got {value!r}")
+    return float(value)
+
+
+class _Loop:
+    """One call of :meth:`Sweep.run`: claim units, hand them to the runner, commit results."""
+
+    def __init__(self, sweep: Sweep, store: RunStore, units: list[_Unit], runner: Any,
+                 bar: Any, *, threads: int | None, in_process: bool, retries: int,
+                 lease: float, heartbeat: float) -> None:
+        self.sweep, self.store, self.units, self.runner, self.bar = sweep, store, units, runner, bar
+        self.threads, self.in_process, self.retries = threads, in_process, retries
+        self.lease, self.heartbeat, self.poll = lease, heartbeat, min(heartbeat, 1.0)
+        self.owner = new_owner()
+        self.book = LeaseBook(store.connection, self.owner, lease)
+        self.trained, self.failures = 0, []
+        self.queue = list(range(len(units)))   # unit indices not claimed, in grid order
+        self.inflight: dict[int, list[int]] = {}  # unit index -> seeds being trained
+        self.tries = [0] * len(units)
+
+    def run(self) -> None:
+        cancel = True
+        try:
+            with Heartbeat(self.store.uri, self.owner, self.lease, self.heartbeat):
+                while True:
+                    blocked = self._fill()
+                    if not self.inflight:
+                        if not self.queue:
+                            break
+                        time.sleep(self.poll)  # every pending unit is leased by another driver
+                        continue
+                    for index, kind, value in self.runner.wait(self.poll if blocked else None):
+                        self._finish(index, kind, value)
+            cancel = False
+        finally:
+            self.runner.close(cancel=cancel)
+            try:  # leases of units not committed: free them for other drivers at once
+                self.book.release(None, "cancelled", "the driver stopped")
+            except Exception:  # the store may be what failed
+                if not cancel:
+                    raise
+
+    def _fill(self) -> bool:
+        """Claim and submit units while the runner has room; True if some were busy."""
+        while self.queue and self.runner.free() > 0:
+            order = list(self.queue)
+            claim = self.book.claim_first([(self.units[i].key, self.units[i].keys)
+                                           for i in order])
+            for j in claim.done:  # finished by other drivers
+                self.queue.remove(order[j])
+                if self.bar is not None:
+                    self.bar.update(len(self.units[order[j]].pending))
+            if claim.claimed is None:
+                return bool(claim.busy)
+            index = order[claim.claimed]
+            self.queue.remove(index)
+            unit = self.units[index]
+            # the whole chunk is trained (one ensemble, as in an uninterrupted sweep); only its
+            # unfinished runs (claim.todo) are leased and committed
+            setting = self.sweep.grid.settings[unit.setting]
+            payload = {"task": setting.task, "model": setting.model, "train": setting.train,
+                       "seeds": list(unit.seeds), "device": self.sweep.device,
+                       "threads": self.threads, "in_process": self.in_process}
+            self.tries[index] += 1
+            try:
+                worker = self.runner.submit(index, payload)
+            except BaseException:
+                self.book.release(unit.key, "failed", "could not start a worker")
+                raise
+            self.book.note_worker(unit.key, worker)
+            self.inflight[index] = [s for s, k in zip(unit.seeds, unit.keys, strict=True)
+                                    if k in set(claim.todo)]
+        return False
+
+    def _finish(self, index: int, kind: str, value: Any) -> None:
+        unit, seeds = self.units[index], self.inflight.pop(index)  # seeds: the unfinished ones
+        if kind == "ok":
+            written = self.sweep._commit(self.store, unit, list(unit.seeds), value, self.owner)
+            self.trained += len(written)
+            if self.bar is not None:
+                self.bar.update(len(seeds))
+            return
+        reason = value if isinstance(value, str) else f"{type(value).__name__}: {value}"
+        outcome = "worker died" if kind == "died" else "failed"
+        self.book.release(unit.key, outcome, reason)
+        if kind == "died" and self.tries[index] <= self.retries:
+            self.queue.insert(0, index)  # retried first, on a fresh worker process
+            return
+        label = self.sweep.grid.labels()[unit.setting]
+        self.failures.append(UnitFailure(unit.setting, label, tuple(seeds), reason,
+                                         self.tries[index]))

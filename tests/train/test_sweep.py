@@ -20,6 +20,7 @@ import time
 
 import pandas as pd
 import pytest
+import tomllib
 
 torch = pytest.importorskip("torch")
 
@@ -207,7 +208,7 @@ def test_commit_never_repeats_a_run(tmp_path):
     configs = {k: (TASK, MODEL, TRAIN) for k in table.run_id.unique()}
     assert len(store.commit(table, configs, worker="w", versions={})) == 2
     assert store.commit(table, configs, worker="w", versions={}) == []
-    assert len(store.results()) == len(table) and store.check() == []
+    assert len(store.results()) == len(table) and store.check().ok
     with pytest.raises(ValueError, match="missing"):
         store.commit(table.drop(columns="nll"), configs, worker="w", versions={})
     store.close()
@@ -254,7 +255,7 @@ def test_run_and_population_errors(tmp_path):
 
 
 def test_failed_unit_raises_after_committing_the_others(tmp_path, monkeypatch):
-    import distscale.train.sweep as sweep_module
+    import distscale.train.workers as sweep_module
 
     real = sweep_module._train_unit
 
@@ -265,7 +266,7 @@ def test_failed_unit_raises_after_committing_the_others(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sweep_module, "_train_unit", flaky)
     sweep = Sweep(small_grid(2), store=tmp_path / "r.sqlite", ensemble_size=2)
-    with pytest.raises(SweepError, match=r"1 of 2 units failed \(2 runs\).*setting 1.*out of"):
+    with pytest.raises(SweepError, match=r"1 of 2 units failed for good \(2 runs\).*setting 1.*out of"):
         sweep.run(workers=0, progress=False)
     status = sweep.status()
     assert (status.n_done, status.n_pending) == (2, 2)
@@ -331,7 +332,7 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path, reference, c
         proc.wait()
         with RunStore(store) as s:
             runs_at_kill = s.runs()
-            assert s.check() == []  # no partial rows: every run complete, no orphan rows
+            assert s.check().ok  # no partial rows: every run complete, no orphan rows
             rows_at_kill = s.results()
         worker_pids = {int(w.split(":")[1]) for w in runs_at_kill.worker}
         n_killed = len(runs_at_kill)
@@ -352,7 +353,7 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path, reference, c
     assert f"trained {16 - n_killed} run(s) now" in capsys.readouterr().out  # only the missing
     with RunStore(store) as s:
         runs = s.runs()
-        assert s.check() == []
+        assert s.check().ok
     assert runs.run_id.is_unique and len(runs) == 16
     before = runs.set_index("run_id").loc[runs_at_kill.run_id].reset_index()
     pd.testing.assert_frame_equal(before, runs_at_kill)  # not retrained, not rewritten
@@ -362,6 +363,183 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path, reference, c
     pd.testing.assert_frame_equal(final, expected_table(sweep.grid, 2))  # = uninterrupted
     subset = final[final.seed < 4].reset_index(drop=True)
     pd.testing.assert_frame_equal(subset, reference)
+    # training counts: the units in flight at the kill were started twice (their first
+    # attempt is marked abandoned when the resumed driver takes them over), all others once
+    counts, outcomes = _training_counts(store)
+    abandoned = set(outcomes[outcomes == "abandoned"].index.get_level_values("run_id"))
+    assert 1 <= len(abandoned) <= 4 and abandoned.isdisjoint(set(runs_at_kill.run_id))
+    assert (counts[list(abandoned)] == 2).all()
+    assert (counts.drop(list(abandoned)) == 1).all()
+
+
+def _training_counts(store):
+    """Attempts per run (how often its training started) and (run, attempt) outcomes."""
+    with RunStore(store, readonly=True) as s:
+        attempts = s.attempts()
+    return (attempts.groupby("run_id").size(),
+            attempts.set_index(["run_id", "id"])["outcome"])
+
+
+def _train_process(config, store, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "distscale.cli", "train", str(config), "--store", str(store),
+         "--quiet", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _in_flight(store, owner_pid=None):
+    """Attempts being trained now, by a known worker: (run_id, unit, owner, worker pid, age)."""
+    if not os.path.exists(store):
+        return []
+    try:
+        con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = con.execute("SELECT run_id, unit, owner, worker, started_at FROM attempts "
+                               "WHERE outcome IS NULL AND worker IS NOT NULL").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:  # not created yet
+        return []
+    return [(r, u, o, int(w.split(":")[1]), time.time() - t) for r, u, o, w, t in rows
+            if owner_pid is None or int(o.split(":")[1]) == owner_pid]
+
+
+def _hold_store_until_open(store, procs, settle=1.0):
+    """Hold the store's write lock until every process has opened it, so that they start
+    claiming units together (each waits on the lock, SQLite's busy timeout)."""
+    con = sqlite3.connect(store, timeout=5, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        def opened(proc):
+            folder = f"/proc/{proc.pid}/fd"
+            return any(os.path.realpath(os.path.join(folder, fd)) == os.path.realpath(store)
+                       for fd in os.listdir(folder))
+        _wait_for(lambda: all(opened(p) for p in procs), procs)
+        time.sleep(settle)
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+
+
+def _wait_for(predicate, procs, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        for proc in procs:
+            assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture(scope="module")
+def crash_reference():
+    """The crash tests' sweep (2 depths x 8 seeds, ensembles of 2, 100 steps) uninterrupted."""
+    text = CONFIG.replace("seeds = 4", "seeds = 8").replace("steps = 20", "steps = 100")
+    grid = SweepGrid.from_config(tomllib.loads(text))
+    return text, expected_table(grid, 2)
+
+
+def _final_table(config, store):
+    return Sweep.from_config(config, store=store).population().drop(columns=NONDETERMINISTIC)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL and /proc")
+def test_sigkill_of_a_worker_retries_its_unit_and_the_others_go_on(tmp_path, crash_reference):
+    text, expected = crash_reference
+    config, store = tmp_path / "sweep.toml", tmp_path / "runs.sqlite"
+    config.write_text(text)
+    proc = _train_process(config, store, "--workers", "2")
+    try:
+        # a unit that a worker has just started (it trains for a few hundred ms): kill its worker
+        run_id, unit, _, pid, _ = _wait_for(
+            lambda: [a for a in _in_flight(store) if a[4] < 0.15][:1], [proc])[0]
+        os.kill(pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    pd.testing.assert_frame_equal(_final_table(config, store), expected)  # = uninterrupted
+    counts, _outcomes = _training_counts(store)
+    with RunStore(store, readonly=True) as s:
+        attempts = s.attempts()
+        assert s.check().ok and s.leases().empty
+    died = attempts[attempts.outcome == "worker died"]
+    # exactly the killed worker's unit died once and was retried (on a fresh worker process)
+    assert set(died.unit) == {unit} and run_id in set(died.run_id)
+    assert died.error.str.contains(f"worker process {pid} died \\(killed by SIGKILL\\)").all()
+    assert (counts[list(died.run_id)] == 2).all()
+    assert (counts.drop(list(died.run_id)) == 1).all()  # every other run trained once
+    assert (attempts.groupby("run_id").outcome.last() == "committed").all()
+    assert len(counts) == 16
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL and /proc")
+def test_two_drivers_on_one_store_train_every_run_once(tmp_path, crash_reference):
+    text, expected = crash_reference
+    config, store = tmp_path / "sweep.toml", tmp_path / "runs.sqlite"
+    config.write_text(text)
+    Sweep.from_config(config, store=store)  # create the store before the drivers race
+    # in-process training (--workers 0) keeps the test fast: 2 processes import torch, not 6;
+    # the leases are the same with worker processes
+    procs = [_train_process(config, store, "--workers", "0") for _ in range(2)]
+    try:
+        _hold_store_until_open(store, procs)
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err.decode()[-2000:]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    pd.testing.assert_frame_equal(_final_table(config, store), expected)
+    counts, outcomes = _training_counts(store)
+    assert len(counts) == 16 and (counts == 1).all()  # no run trained twice
+    assert (outcomes == "committed").all()
+    with RunStore(store, readonly=True) as s:
+        owners = s.attempts().owner.str.split(":").str[1].astype(int)
+        assert s.leases().empty
+    assert set(owners) == {p.pid for p in procs}  # both drivers did part of the work
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL and /proc")
+def test_two_drivers_one_killed_the_other_takes_over_its_unit(tmp_path, crash_reference):
+    text, expected = crash_reference
+    config, store = tmp_path / "sweep.toml", tmp_path / "runs.sqlite"
+    config.write_text(text)
+    Sweep.from_config(config, store=store)
+    a, b = (_train_process(config, store, "--workers", "0", "--lease", "30") for _ in range(2))
+    try:
+        _hold_store_until_open(store, [a, b])
+        # A is training a unit (in its own process): kill A, the driver, with SIGKILL
+        _, unit, _, _, _ = _wait_for(lambda: _in_flight(store, a.pid), [a, b])[0]
+        os.kill(a.pid, signal.SIGKILL)
+        a.wait()
+        # B finishes everything, A's unit included: A's process is gone, so B takes its
+        # lease over without waiting for it to expire (30 s)
+        started = time.monotonic()
+        _, err = b.communicate(timeout=120)
+        assert b.returncode == 0, err.decode()[-2000:]
+        assert time.monotonic() - started < 25
+    finally:
+        for proc in (a, b):
+            if proc.poll() is None:
+                proc.kill()
+    pd.testing.assert_frame_equal(_final_table(config, store), expected)
+    counts, _outcomes = _training_counts(store)
+    with RunStore(store, readonly=True) as s:
+        attempts = s.attempts()
+        assert s.check().ok and s.leases().empty
+    # A's unit in flight at the kill was trained at most twice (abandoned by A, then B's);
+    # every other run exactly once
+    twice = set(attempts.run_id[attempts.unit == unit])
+    assert (counts[list(twice)] <= 2).all()
+    assert (counts.drop(list(twice)) == 1).all() and len(counts) == 16
+    by_a = attempts[attempts.owner.str.split(":").str[1].astype(int) == a.pid]
+    assert set(by_a.outcome) <= {"committed", "abandoned"}
+    assert (by_a.outcome[by_a.unit == unit] == "abandoned").all()
+    assert set(attempts.outcome[attempts.unit == unit]) == {"abandoned", "committed"}
 
 
 # ------------------------------------------------------------------- Dask
