@@ -15,6 +15,7 @@ is that fit, refitted with two components where another ``k`` was chosen.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -121,7 +122,8 @@ def component_table(
     progress: bool,
     separation: list | None = None,
     n_boot_separation: int = 1000,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    decision_level: float | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Tidy table of the chosen components at every scale, with percentile CIs.
 
     ``splits[i]`` is :func:`distscale.modality.checks.split_bounds` of scale
@@ -135,8 +137,10 @@ def component_table(
     D needs a percentile interval (None where not). The interval comes from
     the same resamples as the component intervals (``n_boot_ci``), or, with
     ``n_boot_ci=None``, from ``n_boot_separation`` resamples of their own.
-    Returns the table and the lower and upper ends of D's intervals (NaN
-    where none was asked for).
+    Returns the table, the lower and upper ends of D's intervals (NaN
+    where none was asked for), and the lower ends of D's intervals at
+    ``decision_level`` (the level at which a scan decides over its whole
+    family of scales; ``confidence_level`` when None).
     """
     n_scales = len(samples)
     specs = []
@@ -150,6 +154,7 @@ def component_table(
     sep_fits = [None] * n_scales if separation is None else list(separation)
     sep_low = np.full(n_scales, np.nan)
     sep_high = np.full(n_scales, np.nan)
+    sep_decide = np.full(n_scales, np.nan)
     wanted = [i for i in range(n_scales) if sep_fits[i] is not None]
     boot_specs = specs if n_boot_ci is not None else [None] * n_scales
     # D's columns: the chosen fit's own where it is the two-component fit, else an extra fit
@@ -176,11 +181,19 @@ def component_table(
             samples, with_separation,
             n_resamples=n_boot_ci if n_boot_ci is not None else n_boot_separation,
             confidence_level=confidence_level, rng=rng, progress=progress,
+            keep_distribution=decision_level is not None,
         )
         if n_boot_ci is not None:
             low, high = res.ci_low, res.ci_high
         sep_low[wanted] = res.ci_low[width:]
         sep_high[wanted] = res.ci_high[width:]
+        if decision_level is None:
+            sep_decide[wanted] = sep_low[wanted]
+        elif wanted:
+            d = res.distribution[:, width:]
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+                sep_decide[wanted] = np.nanquantile(d, (1.0 - decision_level) / 2, axis=0)
     if low is None:
         offsets = np.concatenate(
             [[0], np.cumsum([0 if sp is None else 3 * sp[0] + len(sp[1]) for sp in specs])]
@@ -215,4 +228,4 @@ def component_table(
         records,
         columns=["scale", "component", "kind", "parameter", "estimate", "ci_low", "ci_high"],
     )
-    return table, sep_low, sep_high
+    return table, sep_low, sep_high, sep_decide

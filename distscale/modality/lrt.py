@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from distscale.modality.checks import detect_grid
 from distscale.modality.em import fit_batch
 
 
@@ -24,25 +25,6 @@ def _simulate(weights, means, sds, size, rng) -> np.ndarray:
         return means[0] + sds[0] * z
     comp = np.searchsorted(np.cumsum(weights)[:-1], rng.random(size), side="right")
     return means[comp] + sds[comp] * z
-
-
-def detect_grid(x: np.ndarray) -> tuple[float, float] | None:
-    """``(origin, step)`` when ``x`` has ties and every value lies on one regular grid.
-
-    The step is the smallest gap between distinct values, or that gap divided
-    by 2 .. 10 (e.g. values 0, 0.002 and 0.005 lie on a 0.001 grid).
-    Continuous data (no ties) give None.
-    """
-    u = np.unique(x)
-    if u.size < 2 or u.size == x.size:
-        return None
-    gap = float(np.min(np.diff(u)))
-    pos = (u - u[0]) / gap
-    for m in range(1, 11):
-        q = pos * m
-        if np.max(np.abs(q - np.round(q))) <= 1e-6 * max(1.0, float(q[-1])) ** 0.5:
-            return float(u[0]), gap / m
-    return None
 
 
 _SIM_ELEMENTS = 1 << 20  # values simulated (and refitted) per chunk of the bootstrap

@@ -266,13 +266,16 @@ class ModalityScan(Result):
         ``confidence_level``. Computed at every scale with a two-component
         fit that is not degenerate when ``n_boot_ci`` is given, and at least
         wherever it decides ``bimodal``; NaN elsewhere.
+    separation_bound : numpy.ndarray
+        The lower end of D's seed-bootstrap interval at ``decision_level``:
+        the bound that decides ``bimodal``. NaN where not computed.
     min_separation : float or None
     bimodal : numpy.ndarray
         At least two modes. Either the Gaussian part is bimodal -- adjusted
         p-value ``<= alpha`` (a Monte Carlo p-value then has size at most
         ``alpha``), for ``"bic"`` two components chosen, and, with
-        ``min_separation`` (``"lrt"`` and ``"bic"``), ``separation`` and the
-        lower end of ``separation_ci`` both ``>= min_separation``; never where
+        ``min_separation`` (``"lrt"`` and ``"bic"``), ``separation`` and
+        ``separation_bound`` both ``>= min_separation``; never where
         degenerate -- or a pile (point mass) is a mode of its own beside the
         continuous part or another pile (``n_modes >= 2``; see ``pile_modes``).
     degenerate : numpy.ndarray
@@ -285,7 +288,7 @@ class ModalityScan(Result):
         that are modes of their own.
     pile_modes : numpy.ndarray
         Piles (point masses) that are modes of their own: their weight's
-        seed-bootstrap interval excludes 0 and they lie at least
+        seed-bootstrap interval at ``decision_level`` excludes 0 and they lie at least
         ``min_separation`` sds of the nearest Gaussian away (see
         :mod:`distscale.modality.separation`).
     notes : tuple of str
@@ -312,6 +315,12 @@ class ModalityScan(Result):
         Smallest scale where ``p_success > 0.5`` (None if none).
     method, correction : str
     alpha, confidence_level : float
+    decision_level : float
+        The level of the one-sided bounds behind ``bimodal`` (the separation
+        and the piles' weights): ``1 - (1 - confidence_level) / m`` for the
+        ``m`` scales that are not degenerate, a Bonferroni correction that
+        keeps the chance of calling any unimodal scale bimodal near
+        ``alpha`` over the whole family, as Holm does for the tests.
     n_resamples, n_boot_ci : int
     bounds : "auto", tuple or None
         As given; the point masses used at each scale are in ``fits``.
@@ -334,6 +343,7 @@ class ModalityScan(Result):
     adjusted_pvalue: np.ndarray | None
     separation: np.ndarray
     separation_ci: ConfidenceInterval = field(repr=False)
+    separation_bound: np.ndarray = field(repr=False)
     min_separation: float | None
     bimodal: np.ndarray
     degenerate: np.ndarray
@@ -351,6 +361,7 @@ class ModalityScan(Result):
     correction: str
     alpha: float
     confidence_level: float
+    decision_level: float
     n_resamples: int
     n_boot_ci: int
     bounds: tuple[float, float] | str | None
@@ -388,6 +399,7 @@ class ModalityScan(Result):
         cols["separation"] = self.separation
         cols["separation_ci_low"] = self.separation_ci.low
         cols["separation_ci_high"] = self.separation_ci.high
+        cols["separation_bound"] = self.separation_bound
         cols["n_modes"] = self.n_modes
         cols["pile_modes"] = self.pile_modes
         cols["bimodal"] = self.bimodal
@@ -405,7 +417,9 @@ class ModalityScan(Result):
         (Ashman's D) which carries its bootstrap interval, as the component
         parameters (``weight``, ``mean``, ``sd``) do.
         """
-        wide = self.per_scale().drop(columns=["separation_ci_low", "separation_ci_high", "notes"])
+        wide = self.per_scale().drop(
+            columns=["separation_ci_low", "separation_ci_high", "separation_bound", "notes"]
+        )
         long = wide.melt(id_vars="scale", var_name="statistic", value_name="estimate")
         long["estimate"] = long["estimate"].astype(float)
         long["component"] = None

@@ -82,12 +82,13 @@ from distscale._lib.validation import (
 )
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.modality.checks import (
+    detect_grid,
     pile_up,
     resolve_bounds,
     split_bounds,
 )
 from distscale.modality.components import component_table
-from distscale.modality.lrt import bootstrap_lrt, detect_grid, fit_groups
+from distscale.modality.lrt import bootstrap_lrt, fit_groups
 from distscale.modality.mixture import assemble_fit, check_engine_args
 from distscale.modality.results import MixtureFit, ModalityScan
 from distscale.modality.rules import holm, lrt_resamples, pile_is_mode
@@ -174,10 +175,12 @@ def modality_scan(
     min_separation : float or None, default 2.25
         Smallest Ashman's D of the two Gaussian components for a scale to
         count as bimodal with ``"lrt"`` or ``"bic"``; both the estimate and
-        the lower end of its seed-bootstrap interval at ``confidence_level``
-        must reach it. Ashman, Bird & Zepf's criterion of a clean separation
-        is D > 2; the default 2.25 keeps the verdict's false-positive rate on
-        skewed unimodal samples of 48 seeds below 0.05 (see
+        the lower end of its seed-bootstrap interval must reach it, that end
+        taken at the Bonferroni level over the scales (``decision_level`` of
+        the result) so that the verdict holds for the whole family. Ashman,
+        Bird & Zepf's criterion of a clean separation is D > 2; the default
+        2.25 keeps the verdict's false-positive rate on skewed unimodal
+        samples of 48 seeds below 0.05 (see
         :data:`MIN_SEPARATION`). Also the distance, in sds of the nearest
         Gaussian, a pile must keep to be a mode of its own. None: the test
         (or BIC) alone decides, and every pile with enough runs is a mode.
@@ -471,14 +474,19 @@ def modality_scan(
     # ------------------------------------------------- components with CIs
     chosen[n_cont == 0] = 0  # every value at a bound: point masses only
     chosen_fits = tuple(fits[int(chosen[i])][i] if chosen[i] else None for i in range(n_scales))
-    components, sep_low, sep_high = component_table(
+    # The separation and the piles' weights decide over the whole family of
+    # scales, as Holm does for the tests: their one-sided lower bounds are taken
+    # at the Bonferroni level (1 - confidence_level) / 2 / m for m decidable scales.
+    family_size = max(1, int(np.sum(~degenerate)))
+    decision_level = 1.0 - (1.0 - confidence_level) / family_size
+    components, sep_low, sep_high, sep_decide = component_table(
         samples, scales, splits, chosen_fits, None, kw, n_boot_ci=n_boot_ci,
         confidence_level=confidence_level, rng=generator, progress=progress,
         separation=[two[i] if want[i] else None for i in range(n_scales)],
-        n_boot_separation=_N_BOOT_SEPARATION,
+        n_boot_separation=_N_BOOT_SEPARATION, decision_level=decision_level,
     )
     if separating:
-        apart = np.minimum(separation, sep_low) >= min_separation  # NaN: not apart
+        apart = np.minimum(separation, sep_decide) >= min_separation  # NaN: not apart
         gaussian_bimodal = rejected & apart
     else:
         gaussian_bimodal = rejected
@@ -492,7 +500,7 @@ def modality_scan(
         for b, mask in zip(locs, masks, strict=True):
             grid = detect_grid(samples[i])
             mode, text = pile_is_mode(b, int(mask.sum()), int(samples[i].size), fit,
-                                      min_separation, confidence_level,
+                                      min_separation, decision_level,
                                       0.0 if grid is None else grid[1])
             pile_modes[i] += mode
             notes[i].append(text)
@@ -520,6 +528,7 @@ def modality_scan(
             level=confidence_level,
             method="percentile",
         ),
+        separation_bound=frozen(sep_decide, float),
         min_separation=min_separation,
         bimodal=frozen(bimodal, bool),
         degenerate=frozen(degenerate, bool),
@@ -537,6 +546,7 @@ def modality_scan(
         correction="holm",
         alpha=alpha,
         confidence_level=confidence_level,
+        decision_level=decision_level,
         n_resamples=n_resamples,
         n_boot_ci=0 if n_boot_ci is None else n_boot_ci,
         bounds=bounds,

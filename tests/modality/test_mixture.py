@@ -23,8 +23,9 @@ from sklearn.mixture import GaussianMixture
 
 import distscale
 from distscale import DegenerateDataWarning, fit_mixture, select_components
+from distscale.modality.checks import detect_grid
 from distscale.modality.em import SD_FLOOR, fit_batch
-from distscale.modality.lrt import bootstrap_lrt, detect_grid, fit_groups
+from distscale.modality.lrt import bootstrap_lrt, fit_groups
 
 
 # ----------------------------------------------------------------------- helpers

@@ -121,7 +121,8 @@ def test_tables():
     assert list(wide.columns) == [
         "scale", "n_seeds", "n_continuous", "dip_statistic", "dip_pvalue",
         "bimodality_coefficient", "n_components", "lrt_statistic", "lrt_pvalue",
-        "adjusted_pvalue", "separation", "separation_ci_low", "separation_ci_high", "n_modes",
+        "adjusted_pvalue", "separation", "separation_ci_low", "separation_ci_high",
+            "separation_bound", "n_modes",
         "pile_modes", "bimodal", "degenerate", "notes",
     ]
     tidy = scan.to_frame()
