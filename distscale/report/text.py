@@ -184,6 +184,9 @@ def _mean_sentences(ctx: Context) -> list[str]:
                     f"mode {fmt(b['mode'], 2)}, mean {fmt(b['mean'], 2)}, P(success) "
                     f"{fmt(b['p_success'], 2)}"
                 )
+                if any(math.isinf(v) for v in b.values()):
+                    text += " (∞: more than half of the steps between scales are exactly flat)"
+
             out.append(text + ".")
     if dec is not None and math.isfinite(dec.share):
         last, lo_all, hi_all = dec.estimates[-1], dec.ci_low[-1], dec.ci_high[-1]

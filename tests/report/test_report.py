@@ -406,3 +406,28 @@ def test_cli_report_default_bundled(tmp_path, capsys, monkeypatch):
 def test_cli_report_bundled_other_metric_needs_threshold(tmp_path, capsys):
     line = _cli_error(capsys, ["report", "--value", "nll", "--out", str(tmp_path), "--quiet"])
     assert "--value nll" in line and "--threshold" in line
+
+
+def test_polypythias_checkpoints_paired(tmp_path):
+    """The same 10 seeds at 18 checkpoints (PolyPythias 14m, real data): a paired report.
+
+    P(success) (loss < 7.5, counted with pandas below) is 0 at the first
+    checkpoints and 1 from step 1000 on, so most steps between scales are
+    exactly flat and the BIG-bench breakthroughness is infinite: the page
+    must say why instead of printing a bare ∞.
+    """
+    frame = distscale.datasets.load_polypythias(step=None, as_frame=True)
+    frame = frame[(frame["model_size"] == "14m") & (frame["step"] > 0)]
+    pop = distscale.Population(
+        frame, scale="step", seed="seed", value="mean_bigram_loss", paired=True
+    )
+    rep = make_report(
+        pop, threshold=7.5, higher_is_better=False, out_dir=tmp_path, n_resamples=100,
+        rng=0, progress=False,
+    )  # fmt: skip
+    p = frame.assign(ok=frame.mean_bigram_loss < 7.5).groupby("step").ok.mean().to_numpy()
+    flat = np.mean(np.diff(p) == 0)
+    assert flat > 0.5  # the data's own property, from pandas
+    page = rep.html.read_text(encoding="utf-8")
+    assert "the same 10 seeds at every scale" in page.lower() or "paired design" in page
+    assert "more than half of the steps between scales are exactly flat" in page
