@@ -146,6 +146,22 @@ if _skipped:
     _names = "|".join(re.escape(name) for name in _skipped)
     _filename_pattern = rf"^(?!.*[\\/](?:{_names})$).*\.py$"
 
+class _MatplotlibScraper150:
+    """sphinx-gallery's matplotlib scraper, saving the figures at 150 dpi.
+
+    A class with a stable ``repr`` (sphinx-gallery's documented way to pass
+    options to a scraper) so that Sphinx's environment cache stays valid.
+    """
+
+    def __repr__(self) -> str:
+        return "_MatplotlibScraper150"
+
+    def __call__(self, *args, **kwargs):
+        from sphinx_gallery.scrapers import matplotlib_scraper
+
+        return matplotlib_scraper(*args, dpi=150, **kwargs)
+
+
 sphinx_gallery_conf = {
     "examples_dirs": [str(EXAMPLES)],
     "gallery_dirs": ["auto_examples"],
@@ -159,9 +175,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("distscale",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"distscale": None},
     "matplotlib_animations": False,
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": (_MatplotlibScraper150(),),
     "reset_modules": ("matplotlib",),
     "show_memory": False,
     "show_signature": False,

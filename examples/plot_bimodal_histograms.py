@@ -25,6 +25,7 @@ import pandas as pd
 
 import distscale as ds
 import distscale.plot
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 120)
 # Each warning of the dip test (ties) is about the data shown below.
@@ -116,4 +117,6 @@ ax.set_xticks(range(len(pop.scales)),
               [f"width {width_of[s]}\n{t.get_text()}"
                for s, t in zip(pop.scales, ax.get_xticklabels(), strict=True)])
 ax.set_xlabel("width, parameters (seeds)")
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_bimodal_histograms.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_bimodal_histograms")

@@ -23,6 +23,7 @@ import pandas as pd
 
 import distscale as ds
 import distscale.plot
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 140)
 # NaN conditional means where no seed succeeds (fails) are expected here.
@@ -111,4 +112,6 @@ ax.set_ylabel("OOD exact match")
 ax.set_ylim(ax.right_ax.get_ylim())
 ax.set_xticks(curves.scales, [f"{t.get_text()}\nwidth {width_of[s]}"
                               for s, t in zip(curves.scales, ax.get_xticklabels(), strict=True)])
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_four_curves.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_four_curves")

@@ -19,11 +19,11 @@ with :func:`distscale.plot.inverse_scaling` (the result's ``.plot()``).
 
 import warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 import distscale as ds
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 140)
 pd.set_option("display.max_columns", 10)
@@ -144,4 +144,6 @@ for step in ("final", 1000):
 # Every 14M seed has a lower loss than every seed of a larger model: the
 # whole distribution moved, so at that checkpoint the larger models really
 # are worse, not just less often successful.
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_inverse_scaling.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_inverse_scaling")

@@ -24,6 +24,7 @@ import pandas as pd
 
 import distscale as ds
 import distscale.plot
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 120)
 
@@ -106,4 +107,6 @@ ax.set_ylabel("OOD exact match")
 ax.set_ylim(-0.02, 1.25)
 ax.legend(loc="upper left", fontsize="small")
 ax.set_title("The most linear and the most emergent seed")
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_linear_vs_emergent_seed.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_linear_vs_emergent_seed")

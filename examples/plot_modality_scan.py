@@ -22,11 +22,11 @@ loss on text sampled from a bigram model).
 
 import warnings
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 import distscale as ds
 import distscale.plot
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 150)
 pd.set_option("display.max_columns", 20)
@@ -119,4 +119,6 @@ print(comp.pivot_table(index="scale", columns=["parameter", "component"], values
 
 fig = distscale.plot.modality_scan(scan_p)
 fig.set_size_inches(8.5, 7.5)
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_modality_scan.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_modality_scan")

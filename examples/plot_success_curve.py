@@ -13,12 +13,12 @@ where the fitted curve crosses 0.5, with its profile-likelihood interval;
 then draws it with :func:`distscale.plot.success_curve`.
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 import distscale as ds
 import distscale.plot
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 120)
 
@@ -73,4 +73,6 @@ ax = distscale.plot.success_curve(curve)
 ax.set_ylabel("P(exact match > 0.5)")
 ax.set_xticks(curve.scales, [f"{t.get_text()}\nwidth {width_of[s]}"
                              for s, t in zip(curve.scales, ax.get_xticklabels(), strict=True)])
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_success_curve.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_success_curve")

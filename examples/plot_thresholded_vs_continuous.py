@@ -20,11 +20,11 @@ sequences of 21, 22, ..., 30 numbers.
 
 import warnings
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 import distscale as ds
 import distscale.plot
+from distscale.plot.output import show_or_save
 
 pd.set_option("display.width", 140)
 warnings.simplefilter("ignore", ds.DegenerateDataWarning)  # caveats are kept in res.notes
@@ -120,4 +120,6 @@ print(res.persistence())
 
 fig = distscale.plot.metric_comparison(res)
 fig.set_size_inches(16, 7.6)
-plt.show()
+# Run on its own, the script shows the figure in a window, or saves it as
+# ``plot_thresholded_vs_continuous.png`` (150 dpi) in the current folder where there is no display.
+show_or_save("plot_thresholded_vs_continuous")

@@ -23,6 +23,13 @@ the folder named by the environment variable ``DISTSCALE_SHARED_DATA``):
    final checkpoint, and across training checkpoints within each size.
 
 Run: ``python examples/thresholded_vs_continuous.py`` (about 10 s).
+
+.. note::
+
+   This is the one example that needs files outside the package. The
+   documentation build runs it only when ``../shared/data`` (or
+   ``$DISTSCALE_SHARED_DATA``) is there; when this page shows the code
+   without any output below it, the data were absent from that build.
 """
 
 from __future__ import annotations

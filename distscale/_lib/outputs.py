@@ -98,6 +98,27 @@ def check_output_path(
     return out
 
 
+def _default_mode() -> int:
+    """The permissions ``open()`` would give a new file: 0o666 less the umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _readable_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A temporary file beside the target with a new file's usual permissions.
+
+    ``tempfile.mkstemp`` makes files readable by their owner only (0o600);
+    renamed over the target, the output would then be unreadable by the
+    group and others although a plain ``open(path, "w")`` would have made it
+    readable.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, _default_mode())
+    return fd, tmp
+
+
 def atomic_write(
     path: str | os.PathLike,
     write: Callable[[IO[Any]], None],
@@ -123,7 +144,7 @@ def atomic_write(
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     binary = "b" in mode
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = _readable_temp(folder, target.name)
     try:
         with open(fd, mode, encoding=None if binary else encoding,
                   newline=None if binary else "") as handle:
@@ -143,7 +164,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside ``path`` for writers that need a file name; renamed on success."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = _readable_temp(folder, target.name)
     os.close(fd)
     try:
         yield Path(tmp)
