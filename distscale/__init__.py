@@ -57,11 +57,13 @@ from distscale.success import (
     MonotonicityTestResult,
     ShapeTestResult,
     SuccessCurve,
+    ThresholdSensitivity,
     TrendTestResult,
     inverse_scaling,
     monotonicity_test,
     shape_test,
     success_curve,
+    threshold_sensitivity,
     trend_test,
 )
 
@@ -91,6 +93,7 @@ __all__ = [
     "ShapeTestResult",
     "SuccessCurve",
     "SummaryCurves",
+    "ThresholdSensitivity",
     "TrendTestResult",
     "__version__",
     "as_population",
@@ -125,5 +128,6 @@ __all__ = [
     "shape_test",
     "success_curve",
     "summary_curves",
+    "threshold_sensitivity",
     "trend_test",
 ]

@@ -142,6 +142,41 @@ class MeanDecomposition(IntervalArrays, Result):
             f"share due to P(success)={self.share:.3g})"
         )
 
+    @property
+    def headline(self) -> str:
+        """What the decomposition says in one phrase (the report's headline rule).
+
+        * ``"no clear change"``: the interval of the overall change (smallest
+          to largest scale) contains 0 -- there is no jump to explain;
+        * ``"explained by P(success)"``: the whole interval of the share
+          lies at or above one half;
+        * ``"not mainly P(success)"``: the whole interval lies below one half;
+        * ``"about half P(success)"``: the interval contains one half;
+        * ``"undefined"``: the share is NaN (no change at all).
+
+        Examples
+        --------
+        20 seeds per scale: a quarter succeed (at 0.8, the others at 0.1) at
+        the first scale, all at the second; the whole rise is runs moving
+        into the successful group:
+
+        >>> import distscale
+        >>> from distscale.describe import decompose_mean
+        >>> pop = distscale.Population.from_dict(
+        ...     {1: [0.1] * 15 + [0.8] * 5, 2: [0.8] * 20})
+        >>> decompose_mean(pop, threshold=0.5, n_resamples=200, rng=0).headline
+        'explained by P(success)'
+        """
+        if not np.isfinite(self.share):
+            return "undefined"
+        if self.ci_low[-1, 0] <= 0 <= self.ci_high[-1, 0]:
+            return "no clear change"
+        if self.share_ci.low >= 0.5:
+            return "explained by P(success)"
+        if self.share_ci.high < 0.5:
+            return "not mainly P(success)"
+        return "about half P(success)"
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: ``scale_from, scale_to, part, estimate, ci_low, ci_high``.
 

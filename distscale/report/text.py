@@ -198,13 +198,19 @@ def _mean_sentences(ctx: Context) -> list[str]:
             f"change in P(success){moves}; successful runs changing contribute "
             f"{fmt(last[2])} and failed runs changing {fmt(last[3])} of the total {fmt(last[0])}"
         )
-        if lo_all[0] <= 0 <= hi_all[0]:
+        headline = dec.headline  # the rule lives with the decomposition
+        if headline == "no clear change":
             out.append(
                 f"The change of the mean, {fmt(last[0])}, is within noise (CI {fmt(lo_all[0])} "
                 f"to {fmt(hi_all[0])}): there is no clear jump to explain; {parts}."
             )
-        elif dec.share >= 0.5:
+        elif headline == "explained by P(success)":
             out.append(f"The jump in the mean is explained by P(success): {parts}.")
+        elif headline == "about half P(success)":
+            out.append(
+                "About half of the change in the mean is a change of P(success) (the interval "
+                f"contains one half): {parts}."
+            )
         else:
             out.append(f"The change in the mean is not mainly a change of P(success): {parts}.")
     if curves is not None:

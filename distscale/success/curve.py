@@ -55,7 +55,7 @@ from distscale.success.logistic import _design, profile_bounds
 from distscale.success.logistic4 import logistic4_band
 from distscale.success.models import MIN_SCALES, fit_model, select_model
 
-__all__ = ["GoodnessOfFit", "SuccessCurve", "success_curve"]
+__all__ = ["GoodnessOfFit", "SuccessCurve", "logistic_or_fitting_curve", "success_curve"]
 
 MODELS = ("logistic", "quadratic", "logistic4", "isotonic", "auto")
 
@@ -546,3 +546,52 @@ def success_curve(
     else:
         fit = fit_model(model, generator=generator, gof_alpha=gof_alpha, **settings)
     return SuccessCurve(**common, **fit, gof_alpha=gof_alpha)
+
+
+def logistic_or_fitting_curve(
+    pop: Population | pd.DataFrame,
+    *,
+    threshold: float,
+    gof_alpha: float = 0.05,
+    rng: int | np.random.Generator | None = None,
+    **options: object,
+) -> SuccessCurve:
+    """The logistic success curve where it fits; otherwise the best model that fits.
+
+    The rule of the report (and of
+    :func:`~distscale.success.sensitivity.threshold_sensitivity`): a logistic
+    curve in scale is the paper's model and is kept when its goodness-of-fit
+    test does not reject it at ``gof_alpha``; when it does, the curve is
+    refitted with ``model="auto"`` (the smallest AIC among the models that
+    fit, whose ``selection`` says why).
+
+    Parameters
+    ----------
+    pop, threshold, gof_alpha, rng
+        As :func:`success_curve`.
+    **options
+        Any other option of :func:`success_curve` except ``model``.
+
+    Returns
+    -------
+    SuccessCurve
+
+    Examples
+    --------
+    >>> import distscale
+    >>> from distscale.success.curve import logistic_or_fitting_curve
+    >>> pop = distscale.Population.from_dict(
+    ...     {1: [0] * 9 + [1], 2: [0] * 7 + [1] * 3, 4: [0] * 3 + [1] * 7, 8: [0] + [1] * 9})
+    >>> logistic_or_fitting_curve(pop, threshold=0.5, rng=0).model
+    'logistic'
+    """
+    if "model" in options:
+        raise TypeError("logistic_or_fitting_curve chooses `model` itself; do not pass it")
+    first, again = check_rng(rng).spawn(2)
+    logistic = success_curve(pop, threshold=threshold, gof_alpha=gof_alpha, rng=first,
+                             **options)
+    gof = logistic.goodness_of_fit
+    if gof is None or not gof.rejects(gof_alpha):
+        return logistic
+    return success_curve(pop, threshold=threshold, model="auto", gof_alpha=gof_alpha, rng=again,
+                         **options)
