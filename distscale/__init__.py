@@ -29,7 +29,14 @@ from distscale.describe import (
     per_seed_emergence,
     summary_curves,
 )
-from distscale.io import read_lm_eval, read_lm_eval_samples, read_population, read_samples
+from distscale.io import (
+    read_lm_eval,
+    read_lm_eval_samples,
+    read_population,
+    read_run_folder,
+    read_samples,
+    read_wide_population,
+)
 from distscale.metrics import MetricComparison, MetricVerdict, compare_metrics, score_samples
 from distscale.modality import (
     ComponentSelection,
@@ -122,7 +129,9 @@ __all__ = [
     "read_lm_eval",
     "read_lm_eval_samples",
     "read_population",
+    "read_run_folder",
     "read_samples",
+    "read_wide_population",
     "score_samples",
     "select_components",
     "shape_test",

@@ -2,6 +2,9 @@
 
 * :func:`read_population` reads one CSV, TSV or Parquet file (one row per
   run) into a validated :class:`~distscale.Population`.
+* :func:`read_wide_population` reads a wide export (one column per run, the
+  seed parsed from the column name, as W&B and spreadsheets write them), and
+  :func:`read_run_folder` a folder of per-run JSON files.
 * :func:`read_lm_eval` reads lm-evaluation-harness result JSON files (the
   older layout and the current ``lm-eval >= 0.4`` layout) into one tidy
   DataFrame; :func:`read_lm_eval_samples` reads its ``--log_samples`` files.
@@ -18,6 +21,7 @@ table pandas has guessed at (:mod:`distscale.io.strict`).
 """
 
 from distscale.io.files import parse_size
+from distscale.io.layouts import read_run_folder, read_wide_population
 from distscale.io.lm_eval import read_lm_eval
 from distscale.io.lm_eval_samples import read_lm_eval_samples
 from distscale.io.run_table import summarize_runs
@@ -29,7 +33,9 @@ __all__ = [
     "read_lm_eval",
     "read_lm_eval_samples",
     "read_population",
+    "read_run_folder",
     "read_samples",
+    "read_wide_population",
     "summarize_runs",
     "write_samples",
 ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
 from distscale.io.files import FORMATS, check_encoding, check_file, format_from_extension
 from distscale.io.strict import read_delimited, read_parquet
 from distscale.population import Population
 
-__all__ = ["read_population"]
+__all__ = ["read_population", "read_table_file"]
 
 def read_population(
     path: str | os.PathLike[str],
@@ -86,27 +89,8 @@ def read_population(
     Population(4 runs, 2 scales, 2 seeds per scale, metrics=['acc'])
     >>> tmp.cleanup()
     """
-    p = check_file(path)
-    if format is None:
-        fmt = format_from_extension(p)
-    elif isinstance(format, str) and format.lower() in FORMATS:
-        fmt = format.lower()
-    else:
-        raise ValueError(
-            f"`format` must be one of {', '.join(repr(f) for f in FORMATS)} or None; "
-            f"got {format!r}"
-        )
-    check_encoding(encoding)
-    looped = [k for k in ("chunksize", "iterator") if read_kwargs.get(k)]
-    if looped:
-        raise TypeError(
-            f"read_population reads the whole table; `{looped[0]}` is not supported (read the "
-            "chunks with pandas and build a Population from the concatenated frame)"
-        )
-    if fmt == "parquet":
-        frame = read_parquet(p, read_kwargs)
-    else:
-        frame = read_delimited(p, fmt, encoding, read_kwargs)
+    p, fmt, frame = read_table_file(path, format=format, encoding=encoding,
+                                    read_kwargs=read_kwargs)
     try:
         return Population(frame, scale=scale, seed=seed, value=value, task=task, dropna=dropna)
     except ColumnNotFoundError as err:
@@ -122,6 +106,44 @@ def read_population(
         raise ValueError(f"'{p}': {err}") from err
     except TypeError as err:
         raise TypeError(f"'{p}': {err}") from err
+
+
+def read_table_file(
+    path: object,
+    *,
+    format: object,
+    encoding: object,
+    read_kwargs: dict[str, Any],
+    caller: str = "read_population",
+) -> tuple[Path, str, pd.DataFrame]:
+    """Check ``path`` and read it, strictly, as CSV/TSV/Parquet: ``(path, format, frame)``.
+
+    The reading half of :func:`read_population`, shared with the readers of
+    other table shapes (:mod:`distscale.io.layouts`); the errors are those
+    listed in :func:`read_population`.
+    """
+    p = check_file(path)
+    if format is None:
+        fmt = format_from_extension(p)
+    elif isinstance(format, str) and format.lower() in FORMATS:
+        fmt = format.lower()
+    else:
+        raise ValueError(
+            f"`format` must be one of {', '.join(repr(f) for f in FORMATS)} or None; "
+            f"got {format!r}"
+        )
+    check_encoding(encoding)
+    looped = [k for k in ("chunksize", "iterator") if read_kwargs.get(k)]
+    if looped:
+        raise TypeError(
+            f"{caller} reads the whole table; `{looped[0]}` is not supported (read the "
+            "chunks with pandas and build a Population from the concatenated frame)"
+        )
+    if fmt == "parquet":
+        frame = read_parquet(p, read_kwargs)
+    else:
+        frame = read_delimited(p, fmt, encoding, read_kwargs)
+    return p, fmt, frame
 
 
 def _separator_hint(frame: object, fmt: str) -> str | None:
