@@ -74,6 +74,27 @@ myst_heading_anchors = 3
 
 # -- autodoc / autosummary / numpydoc -------------------------------------------
 autosummary_generate = True
+
+
+def _guide_pages() -> dict[str, list[str]]:
+    """Which user-guide pages each API name belongs to, read from ``api.rst``.
+
+    Every section of ``api.rst`` names its guide pages (``See :doc:`success```);
+    the autosummary templates put "Read more in the user guide" on the page of
+    every name listed in that section.
+    """
+    text = (HERE / "api.rst").read_text(encoding="utf-8")
+    pages: dict[str, list[str]] = {}
+    for section in re.split(r"\n(?=[^\n]+\n=+\n)", text):
+        docs = re.findall(r":doc:`([^`<>]+)`", section)
+        if not docs:
+            continue
+        for name in re.findall(r"^   ([A-Za-z_][\w.]*)$", section, flags=re.M):
+            pages[f"distscale.{name}"] = docs
+    return pages
+
+
+autosummary_context = {"guide_pages": _guide_pages()}
 autosummary_imported_members = False
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"  # numpydoc's Parameters sections already give the types
