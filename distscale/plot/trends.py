@@ -195,8 +195,8 @@ def inverse_scaling(result: object, ax: object = None, *, logx: bool | None = No
     lines = {"u-shaped": result.u_test, "inverted-u": result.inverted_u_test}.get(result.shape)
     if lines is not None and lines.holds:
         _draw_two_lines(left, lines, curve.scales, log)
-    left.set_title(f"P(success) {result.shape} ({fmt_p(result.p_success_pvalue)})",
-                   fontsize="medium")
+    left.set_title(f"P(success) {result.shape}; that it falls somewhere: "
+                   f"{fmt_p(result.p_success_pvalue)}", fontsize="medium")
     _legend(left, above=True, ncol=2)
     if result.success_trend is not None:
         _draw_trend(right, result.success_trend, log)
