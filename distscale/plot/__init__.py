@@ -46,12 +46,14 @@ from distscale.plot.curves import seed_trajectories, success_curve, summary_curv
 from distscale.plot.distributions import distribution_shift, seed_distributions
 from distscale.plot.metrics import metric_comparison
 from distscale.plot.modality import modality_scan
+from distscale.plot.threshold import threshold_sensitivity
 from distscale.plot.trends import inverse_scaling, trend
 from distscale.population import Population
 from distscale.success import (
     InverseScalingResult,
     MonotonicityTestResult,
     SuccessCurve,
+    ThresholdSensitivity,
     TrendTestResult,
 )
 
@@ -70,7 +72,8 @@ def draw(result: object, ax: object = None, **kwargs: object) -> object:
     :class:`~distscale.InverseScalingResult` -> :func:`inverse_scaling`,
     :class:`~distscale.PerSeedEmergence` -> :func:`seed_trajectories`,
     :class:`~distscale.MetricComparison` -> :func:`metric_comparison`,
-    :class:`~distscale.ConditionComparison` -> :func:`condition_comparison`.
+    :class:`~distscale.ConditionComparison` -> :func:`condition_comparison`,
+    :class:`~distscale.ThresholdSensitivity` -> :func:`threshold_sensitivity`.
 
     Parameters
     ----------
@@ -115,6 +118,7 @@ for _type, _function in (
     (PerSeedEmergence, seed_trajectories),
     (MetricComparison, metric_comparison),
     (ConditionComparison, condition_comparison),
+    (ThresholdSensitivity, threshold_sensitivity),
 ):
     draw.register(_type, _function)
 del _type, _function
@@ -131,5 +135,6 @@ __all__ = [
     "seed_trajectories",
     "success_curve",
     "summary_curves",
+    "threshold_sensitivity",
     "trend",
 ]
