@@ -4,7 +4,7 @@ How are the outcomes of many training seeds distributed at each scale, and
 how does that distribution change as models grow?
 """
 
-from distscale import datasets, io, metrics
+from distscale import datasets, io, law, metrics
 from distscale._lib.results import ConfidenceInterval
 from distscale._lib.version import __version__
 from distscale._lib.warnings import (
@@ -37,6 +37,20 @@ from distscale.io import (
     read_samples,
     read_wide_population,
 )
+from distscale.law import (
+    BacktestResult,
+    DistributionalScalingLaw,
+    ExtrapolationWarning,
+    LawMeanDecomposition,
+    NextScaleOutlook,
+    PredictiveDistribution,
+    SeedPlan,
+    backtest,
+    law_from_params,
+    next_scale_outlook,
+    seeds_needed,
+    simulate_population,
+)
 from distscale.metrics import MetricComparison, MetricVerdict, compare_metrics, score_samples
 from distscale.modality import (
     ComponentSelection,
@@ -51,7 +65,7 @@ from distscale.modality import (
     select_components,
 )
 from distscale.population import Population, as_population
-from distscale.report import Report, make_report
+from distscale.report import MultiReport, Report, make_report, make_reports
 from distscale.resampling import (
     BootstrapResult,
     NestedBootstrapResult,
@@ -75,6 +89,7 @@ from distscale.success import (
 )
 
 __all__ = [
+    "BacktestResult",
     "BootstrapResult",
     "ComponentSelection",
     "ConditionComparison",
@@ -83,20 +98,27 @@ __all__ = [
     "DegenerateDataWarning",
     "DipTestResult",
     "DistributionShift",
+    "DistributionalScalingLaw",
     "DroppedRowsWarning",
     "EmergenceScores",
+    "ExtrapolationWarning",
     "GoodnessOfFit",
     "InverseScalingResult",
+    "LawMeanDecomposition",
     "MetricComparison",
     "MetricVerdict",
     "MixtureFit",
     "ModalityScan",
     "MonotonicityTestResult",
+    "MultiReport",
     "NestedBootstrapResult",
+    "NextScaleOutlook",
     "PairedSeedsWarning",
     "PerSeedEmergence",
     "Population",
+    "PredictiveDistribution",
     "Report",
+    "SeedPlan",
     "ShapeTestResult",
     "SuccessCurve",
     "SummaryCurves",
@@ -104,6 +126,7 @@ __all__ = [
     "TrendTestResult",
     "__version__",
     "as_population",
+    "backtest",
     "bimodality_coefficient",
     "bootstrap",
     "breakthroughness",
@@ -119,12 +142,16 @@ __all__ = [
     "half_sample_mode",
     "inverse_scaling",
     "io",
+    "law",
+    "law_from_params",
     "linearity",
     "make_report",
+    "make_reports",
     "metrics",
     "modality_scan",
     "monotonicity_test",
     "nested_bootstrap",
+    "next_scale_outlook",
     "per_seed_emergence",
     "read_lm_eval",
     "read_lm_eval_samples",
@@ -133,8 +160,10 @@ __all__ = [
     "read_samples",
     "read_wide_population",
     "score_samples",
+    "seeds_needed",
     "select_components",
     "shape_test",
+    "simulate_population",
     "success_curve",
     "summary_curves",
     "threshold_sensitivity",

@@ -16,6 +16,14 @@ writes a self-contained HTML page with figures and tables (see
 :func:`distscale.make_report` and ``docs/report.md``). With no PATH it
 runs on the bundled count-task population.
 
+``distscale predict [PATH] --scale COL --seed COL --value COL --threshold T
+--at SCALE [--best-of K] [--bounds LO HI]`` fits a distributional scaling
+law to every scale and prints the predicted seed distribution at ``SCALE``
+(P(success), mean, quantiles; and of the best of ``K`` seeds) with
+seed-bootstrap intervals (see :class:`distscale.DistributionalScalingLaw`
+and ``docs/law.md``). With no PATH it runs on the bundled count-task
+population.
+
 Errors are printed as one readable line on stderr with exit status 2; set
 the environment variable ``DISTSCALE_DEBUG=1`` to see the full traceback.
 """
@@ -34,6 +42,7 @@ import pandas as pd
 from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
 from distscale._lib.outputs import OutputPathError, atomic_write, check_output_path
 from distscale._lib.success_rule import rule_symbol
+from distscale.law.cli import add_predict_command
 
 __all__ = ["main"]
 
@@ -185,7 +194,13 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_population_arguments(report)
     # numbers are parsed by _run_report, so that a bad one gives one readable line
     report.add_argument(
-        "--threshold", help="a run succeeds when its metric is beyond this value"
+        "--threshold",
+        help="a run succeeds when its metric is beyond this value; with --task, one value "
+        "for all tasks or TASK=VALUE,TASK=VALUE,... (one per task)",
+    )
+    report.add_argument(
+        "--task",
+        help="task column: one report per task in OUT/<task>/ and an index page OUT/index.html",
     )
     report.add_argument(
         "--bounds", nargs=2, metavar=("LO", "HI"),
@@ -216,6 +231,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--quiet", action="store_true", help="no progress lines")
     report.set_defaults(func=_run_report)
+
+    add_predict_command(sub)
     return parser
 
 
@@ -499,7 +516,9 @@ def _run_report(args: argparse.Namespace) -> int:
     from distscale.report.build import make_report
 
     # check the numbers before reading any data
-    threshold = None if args.threshold is None else _number("--threshold", args.threshold)
+    threshold = None
+    if args.threshold is not None and "=" not in args.threshold:
+        threshold = _number("--threshold", args.threshold)
     bounds = None
     if args.bounds is not None:
         lo, hi = (_number("--bounds", b) for b in args.bounds)
@@ -508,6 +527,10 @@ def _run_report(args: argparse.Namespace) -> int:
         bounds = (lo, hi)
     resamples = _whole("--resamples", args.resamples, 2)
     seed_rng = _whole("--seed-rng", args.seed_rng, 0)
+    if args.task is not None:
+        return _run_reports(args, bounds, resamples, seed_rng)
+    if args.threshold is not None and "=" in args.threshold:
+        raise _CLIError("--threshold TASK=VALUE needs --task (the column of the task labels)")
 
     pop, defaults, source = _load_for_report(args)
     if threshold is None:
@@ -546,6 +569,62 @@ def _run_report(args: argparse.Namespace) -> int:
             f"wrote {report.html} ({len(report.figures)} figure files, {len(report.tables)} "
             f"tables) in {report.seconds:.1f} s"
         )
+    return 0
+
+
+def _task_thresholds(text: str) -> dict[str, float] | float:
+    """``0.5`` or ``pong=0,breakout=10``: one threshold, or one per task label."""
+    if "=" not in text:
+        return _number("--threshold", text)
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise _CLIError(f"--threshold: {part!r} is not TASK=VALUE")
+        if name.strip() in out:
+            raise _CLIError(f"--threshold gives task {name.strip()!r} twice")
+        out[name.strip()] = _number("--threshold", value.strip())
+    return out
+
+
+def _run_reports(args: argparse.Namespace, bounds, resamples: int, seed_rng: int) -> int:
+    """`distscale report PATH --task COL`: one report per task and an index page."""
+    from distscale.io import read_population
+    from distscale.report.multi import make_reports
+
+    if args.path is None:
+        raise _CLIError("--task needs PATH (the bundled population has one task)")
+    missing = [f"--{n}" for n in ("scale", "seed", "value", "threshold") if not getattr(args, n)]
+    if missing:
+        raise _CLIError(f"with PATH, these options are required: {', '.join(missing)}")
+    threshold = _task_thresholds(args.threshold)
+    try:
+        pop = read_population(args.path, scale=args.scale, seed=args.seed, value=args.value,
+                              task=args.task, encoding=args.encoding)
+    except FileNotFoundError:
+        raise _CLIError(f"PATH {args.path!r}: no such file") from None
+    except (ValueError, TypeError) as err:
+        raise _CLIError(_file_error(args.path, err)) from None
+    if isinstance(threshold, dict):  # task labels are read as text from the command line
+        labels = {str(t): t for t in pop.tasks}
+        unknown = [t for t in threshold if t not in labels]
+        if unknown:
+            raise _CLIError(f"--threshold names tasks not in column {args.task!r}: "
+                            f"{', '.join(unknown[:5])}")
+        threshold = {labels[t]: v for t, v in threshold.items()}
+    try:
+        out = make_reports(
+            pop, threshold=threshold, higher_is_better=not args.lower_is_better,
+            bounds="auto" if bounds is None else tuple(bounds), out_dir=args.out,
+            n_resamples=resamples, rng=seed_rng, progress=not args.quiet,
+            overwrite=args.overwrite, inputs=[args.path],
+        )
+    except OutputPathError as err:
+        raise _CLIError(str(err).replace("`out_dir`", "--out").replace(
+            "overwrite=True (distscale report --overwrite)", "--overwrite")) from None
+    if not args.quiet:
+        print(f"wrote {out.index}: {len(out.reports)} task reports"
+              + (f", {len(out.failures)} not made" if out.failures else ""))
     return 0
 
 

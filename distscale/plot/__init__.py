@@ -38,12 +38,26 @@ from distscale.describe import (
     PerSeedEmergence,
     SummaryCurves,
 )
+from distscale.law import (
+    BacktestResult,
+    DistributionalScalingLaw,
+    LawMeanDecomposition,
+    PredictiveDistribution,
+    SeedPlan,
+)
 from distscale.metrics import MetricComparison
 from distscale.modality import ModalityScan
 from distscale.plot._style import PALETTE
 from distscale.plot.conditions import condition_comparison
 from distscale.plot.curves import seed_trajectories, success_curve, summary_curves
 from distscale.plot.distributions import distribution_shift, seed_distributions
+from distscale.plot.law import (
+    backtest,
+    law_decomposition,
+    predictive_distribution,
+    scaling_law,
+    seed_plan,
+)
 from distscale.plot.metrics import metric_comparison
 from distscale.plot.modality import modality_scan
 from distscale.plot.threshold import threshold_sensitivity
@@ -119,19 +133,29 @@ for _type, _function in (
     (MetricComparison, metric_comparison),
     (ConditionComparison, condition_comparison),
     (ThresholdSensitivity, threshold_sensitivity),
+    (DistributionalScalingLaw, scaling_law),
+    (PredictiveDistribution, predictive_distribution),
+    (BacktestResult, backtest),
+    (SeedPlan, seed_plan),
+    (LawMeanDecomposition, law_decomposition),
 ):
     draw.register(_type, _function)
 del _type, _function
 
 __all__ = [
     "PALETTE",
+    "backtest",
     "condition_comparison",
     "distribution_shift",
     "draw",
     "inverse_scaling",
+    "law_decomposition",
     "metric_comparison",
     "modality_scan",
+    "predictive_distribution",
+    "scaling_law",
     "seed_distributions",
+    "seed_plan",
     "seed_trajectories",
     "success_curve",
     "summary_curves",

@@ -300,6 +300,7 @@ def make_report(
     from distscale.describe.emergence_curves import curve_emergence, per_seed_emergence
     from distscale.describe.shift import distribution_shift
     from distscale.describe.summary import summary_curves
+    from distscale.law.outlook import next_scale_outlook
     from distscale.modality.scan import modality_scan
     from distscale.success.inverse import inverse_scaling
     from distscale.success.trend import monotonicity_test, trend_test
@@ -335,6 +336,10 @@ def make_report(
         ("distribution_shift", "distribution shift",
          lambda g: distribution_shift(pop, **boot, rng=g)),
     ]  # fmt: skip
+    if len(pop.scales) >= 2 and np.all(pop.scales > 0):
+        # last, so that the other analyses keep their random streams
+        plan.append(("next_scale_outlook", "what to expect at the next scale (scaling law)",
+                     lambda g: next_scale_outlook(pop, **rule, bounds=bounds, **boot, rng=g)))
     steps = _Steps(len(plan) + 3, progress)
     results: dict[str, object] = {}
     for (key, label, func), g in zip(plan, gen.spawn(len(plan)), strict=True):

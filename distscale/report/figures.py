@@ -110,6 +110,17 @@ def _figure_specs(ctx: Context) -> list[tuple[str, str, str, tuple, Callable]]:
     if "distribution_shift" in r:
         key = "distribution_shift"
         specs.append((key, *one[key], (7.5, 4.0), _single(plotter[key], r[key])))
+    if "next_scale_outlook" in r:
+        out = r["next_scale_outlook"]
+        n_panels = len(out.law.scales_) + 1
+        specs.append((
+            "law", "Distributional scaling law",
+            "The law's density (with its seed-bootstrap band) over each scale's runs, point "
+            "masses on the right-hand axis, and the predicted distribution at "
+            f"{out.factor:g}x the largest scale (last panel).",
+            (9.6, 0.6 + 2.6 * -(-n_panels // 3)),
+            lambda plot, fig: plot.scaling_law(out.law, at=out.scale, ax=fig),
+        ))  # fmt: skip
     return specs
 
 

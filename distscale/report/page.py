@@ -201,6 +201,12 @@ def _sec_shift(ctx: Context) -> dict:
     }
 
 
+def _sec_law(ctx: Context) -> dict:
+    from distscale.law.outlook import section_data
+
+    return section_data(ctx.results["next_scale_outlook"])
+
+
 #: (id, heading, result needed, figure, body, what the section shows)
 _SECTIONS: tuple[tuple[str, str, str, str | None, Callable[[Context], dict] | None, str], ...] = (
     ("distributions", "Seed distributions", "", "distributions", None,
@@ -224,6 +230,10 @@ _SECTIONS: tuple[tuple[str, str, str, str | None, Callable[[Context], dict] | No
      "Does P(success) fall (or turn U-shaped) with scale while successful runs still improve?"),
     ("shift", "Distribution shift", "distribution_shift", "distribution_shift", _sec_shift,
      "How far the whole seed distribution moves from one scale to the next."),
+    ("law", "What to expect at the next scale", "next_scale_outlook", "law", _sec_law,
+     "One distributional scaling law across all scales: how well it predicted the largest "
+     "scale it was not shown, the seed distribution it predicts at twice the largest scale, "
+     "the best of k seeds there, and how many seeds pin P(success)."),
 )  # fmt: skip
 
 

@@ -12,11 +12,11 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import pytest
 
-from distscale.plot.output import show_or_save  # noqa: E402
+from distscale.plot.output import show_or_save
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import distscale  # noqa: E402
-from distscale.plot.threshold import threshold_sensitivity as draw_sensitivity  # noqa: E402
+import distscale
+from distscale.plot.threshold import threshold_sensitivity as draw_sensitivity
 
 
 @pytest.fixture(scope="module")

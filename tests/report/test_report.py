@@ -35,6 +35,7 @@ FIGURES = (
     "trends",
     "inverse_scaling",
     "distribution_shift",
+    "law",
 )
 TABLES = (
     "summary_curves",
@@ -48,6 +49,7 @@ TABLES = (
     "inverse_scaling",
     "distribution_shift",
     "curve_emergence",
+    "next_scale_outlook",
 )
 
 
@@ -198,7 +200,7 @@ def test_polypythias_lower_is_better(tmp_path, capsys):
     after = np.random.get_state()  # noqa: NPY002 (checking the global state)
     assert after[1].tolist() == state[1].tolist()  # global RNG untouched
     err = capsys.readouterr().err
-    assert "distscale report: [1/13] summary curves" in err and "wrote" in err
+    assert "distscale report: [1/14] summary curves" in err and "wrote" in err
     # every 70m+ seed has loss < 7.5 (checked with pandas): failed runs exist at one scale only
     raw = distscale.datasets.load_polypythias(as_frame=True)
     fails = raw.loc[raw.mean_bigram_loss >= 7.5, "params"].unique()
@@ -324,7 +326,7 @@ def test_cli_report_runs(runs_csv, tmp_path, capsys):
     assert rc == 0
     captured = capsys.readouterr()
     assert f"wrote {out / 'report.html'}" in captured.out
-    assert "distscale report: [13/13]" in captured.err  # progress lines on stderr
+    assert "distscale report: [14/14]" in captured.err  # progress lines on stderr
     page = (out / "report.html").read_text(encoding="utf-8")
     assert f"Data: {html.escape(str(runs_csv))}" in page
     assert "<code>acc</code> in [0, 1]" in page
