@@ -161,6 +161,8 @@ else:
     _skipped = _needs_shared
     if _skipped:
         print(f"docs: {_shared} not found; not running the examples {', '.join(_skipped)}")
+# The LM examples take minutes of CPU and need the lm extras: shown, never run.
+_skipped = [*_skipped, "lm_population.py", "lm_harness.py"]
 # Execute every example, except (without the shared data) those that need it.
 _filename_pattern = r"\.py$"
 if _skipped:

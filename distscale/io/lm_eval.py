@@ -24,10 +24,16 @@ from distscale.io.files import (
     check_tasks_found,
     decode_text,
     expand_paths,
-    path_extractor,
     scale_number,
     seed_label,
     task_filter,
+)
+from distscale.io.lm_eval_meta import (
+    file_date,
+    latest_tasks,
+    n_samples,
+    run_meta,
+    source_extractor,
 )
 
 __all__ = ["read_lm_eval"]
@@ -107,14 +113,6 @@ def _load_results_json(path: Path, encoding: str) -> dict[str, Any]:
     return doc
 
 
-def _model_args_text(model_args: object) -> str | None:
-    if model_args is None:
-        return None
-    if isinstance(model_args, dict):
-        return ",".join(f"{k}={v}" for k, v in model_args.items())
-    return str(model_args)
-
-
 def _num_fewshot(doc: dict[str, Any], task: str) -> object:
     n_shot = doc.get("n-shot")
     if isinstance(n_shot, dict) and _is_number(n_shot.get(task)):
@@ -138,6 +136,8 @@ def read_lm_eval(
     tasks: Sequence[str] | str | re.Pattern[str] | Callable[[str], bool] | None = None,
     metrics: Sequence[str] | str | None = ("acc",),
     encoding: str = "utf-8",
+    match_on: str = "path",
+    keep: str = "all",
 ) -> pd.DataFrame:
     """Read lm-evaluation-harness result JSON files into one tidy table.
 
@@ -164,7 +164,18 @@ def read_lm_eval(
         group named ``scale`` or exactly one group; the captured text is
         read with :func:`parse_size` (``"160m"`` -> ``1.6e8``). A callable
         gets the :class:`pathlib.Path` and returns a number or a size
-        label. A number is used for every file.
+        label. A number is used for every file. Two names read the run's
+        own record instead: ``"model_num_parameters"`` (the harness's
+        ``config.model_num_parameters``, the exact parameter count) and
+        ``"revision"`` (the number in ``revision=`` of ``model_args``, as
+        143000 in ``revision=step143000``; checkpoints of one model are
+        written to the same folder, so the path cannot tell them apart).
+
+        The harness names a model's folder after the whole
+        ``pretrained=`` value with ``/`` replaced by ``__``, so a local
+        model ``/tmp/models/tiny-39k-seed0`` lands in
+        ``__tmp__models__tiny-39k-seed0/``: match the last part of the name
+        (``r"tiny-(?P<scale>[0-9]+k)-seed"``), not the whole path.
     seed : regex str or callable, optional
         How to get each file's seed, as for ``scale`` (group named
         ``seed``). Captured text that is an integer becomes an ``int``.
@@ -181,6 +192,18 @@ def read_lm_eval(
         The files' text encoding (UTF-8 is read with or without a byte-order
         mark); bytes that are not text in it are an error naming the file
         and the line.
+    match_on : {"path", "model_args"}, default "path"
+        Where the ``scale`` and ``seed`` regexes are searched: the file's
+        path, or the run's ``config.model_args`` text (e.g.
+        ``pretrained=/models/tiny-39k-seed0,revision=step100``), which
+        also works when ``--output_path some/file.json`` wrote every run
+        into one flat folder.
+    keep : {"all", "latest"}, default "all"
+        ``"latest"``: when a folder holds several runs of a task (the model
+        was evaluated again, e.g. with ``--limit 10``), keep only the run
+        with the latest date in its file name. With ``"all"`` such reruns
+        give one row each, told apart by ``date``, ``n_samples`` and
+        ``limit``.
 
     Returns
     -------
@@ -190,7 +213,15 @@ def read_lm_eval(
         lm-eval >= 0.4 group aggregates such as ``"mmlu"``), ``metric``,
         ``filter`` (``"none"`` for unfiltered metrics; the older layout has
         no filters, so always ``"none"`` there), ``value``, ``stderr``, and
-        ``num_fewshot`` and ``model_args`` when any file records them.
+        ``num_fewshot`` and ``model_args`` when any file records them,
+        then ``higher_is_better`` (nullable bool: the file's own
+        ``higher_is_better`` entry for the task and metric; also in
+        ``frame.attrs["higher_is_better"]`` as ``{metric: bool}`` where the
+        files agree, which :func:`distscale.compare_metrics` uses),
+        ``n_samples`` (documents evaluated, ``n-samples``' ``effective``),
+        ``limit`` (``config.limit``), ``num_parameters``
+        (``config.model_num_parameters``) and ``date`` (the date in the
+        file name), each when some file records it.
         ``stderr`` is NaN only where the file gives none for that metric
         (no ``*_stderr`` key, or a non-number such as ``"N/A"``).
 
@@ -240,22 +271,31 @@ def read_lm_eval(
     >>> tmp.cleanup()
     """
     files = expand_paths(paths)
-    scale_of = path_extractor("scale", scale, allow_constant=True)
-    seed_of = path_extractor("seed", seed, allow_constant=False) if seed is not None else None
+    scale_of, _ = source_extractor("scale", scale, allow_constant=True, match_on=match_on)
+    seed_of = (source_extractor("seed", seed, allow_constant=False, match_on=match_on)[0]
+               if seed is not None else None)
     keep_task, task_names = task_filter(tasks)
     wanted_metrics = _check_metrics(metrics)
     check_encoding(encoding)
+    if keep not in ("all", "latest"):
+        raise ValueError(f"`keep` must be 'all' or 'latest'; got {keep!r}")
+    docs = {path.as_posix(): _load_results_json(path, encoding) for path in files}
+    kept = latest_tasks(files, lambda p: set(docs[p.as_posix()]["results"])) \
+        if keep == "latest" else None
 
     rows: list[dict[str, Any]] = []
     tasks_seen: set[str] = set()
     tasks_kept: set[str] = set()
     metrics_seen: set[str] = set()
     for path in files:
-        scale_value = scale_number(scale_of(path), path)
-        seed_value = seed_label(seed_of(path)) if seed_of is not None else None
-        doc = _load_results_json(path, encoding)
-        config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
-        model_args = _model_args_text(config.get("model_args"))
+        doc = docs[path.as_posix()]
+        meta = run_meta(doc)
+        scale_value = scale_number(scale_of(path, meta), path)
+        seed_value = seed_label(seed_of(path, meta)) if seed_of is not None else None
+        model_args = meta["model_args"]
+        directions = doc.get("higher_is_better")
+        directions = directions if isinstance(directions, dict) else {}
+        date = file_date(path)
         group_subtasks = doc.get("group_subtasks")
         group_subtasks = group_subtasks if isinstance(group_subtasks, dict) else {}
         groups = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
@@ -267,11 +307,12 @@ def read_lm_eval(
             )
         for task, entry in entries:
             tasks_seen.add(task)
-            if not keep_task(task):
+            if not keep_task(task) or (kept is not None and task not in kept[path.as_posix()]):
                 continue
             tasks_kept.add(task)
             is_group = bool(group_subtasks.get(task)) or task in groups
             n_shot = _num_fewshot(doc, task)
+            task_hib = directions.get(task) if isinstance(directions.get(task), dict) else {}
             for metric, filt, value, stderr in _metric_entries(entry):
                 metrics_seen.add(metric)
                 if wanted_metrics is not None and metric not in wanted_metrics:
@@ -288,6 +329,12 @@ def read_lm_eval(
                     stderr=stderr,
                     num_fewshot=n_shot,
                     model_args=model_args,
+                    higher_is_better=task_hib.get(metric)
+                    if isinstance(task_hib.get(metric), bool) else None,
+                    n_samples=n_samples(doc, task),
+                    limit=meta["limit"],
+                    num_parameters=meta["num_parameters"],
+                    date=date,
                 )
                 rows.append(row)
 
@@ -311,6 +358,16 @@ def read_lm_eval(
         frame = frame.drop(columns="num_fewshot")
     else:
         frame["num_fewshot"] = frame["num_fewshot"].astype("Int64")
-    if frame["model_args"].isna().all():
-        frame = frame.drop(columns="model_args")
+    for column, dtype in (("model_args", None), ("higher_is_better", "boolean"),
+                          ("n_samples", "Int64"), ("limit", "float64"),
+                          ("num_parameters", "Int64"), ("date", None)):
+        if frame[column].isna().all():
+            frame = frame.drop(columns=column)
+        elif dtype is not None:
+            frame[column] = frame[column].astype(dtype)
+    if "higher_is_better" in frame:
+        known = frame.dropna(subset=["higher_is_better"])
+        agreed = known.groupby("metric")["higher_is_better"].agg(lambda v: set(v.tolist()))
+        frame.attrs["higher_is_better"] = {m: bool(next(iter(v))) for m, v in agreed.items()
+                                           if len(v) == 1}
     return frame

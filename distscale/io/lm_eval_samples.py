@@ -13,7 +13,6 @@ reachable as ``distscale.io.read_lm_eval_samples``; the format is described in
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 import re
@@ -35,27 +34,26 @@ from distscale.io.files import (
     seed_label,
     task_filter,
 )
+from distscale.io.lm_eval_meta import (
+    file_date,
+    latest_tasks,
+    results_beside,
+    run_meta,
+    source_extractor,
+)
+from distscale.io.lm_eval_records import (
+    HIGHER_IS_BETTER,
+    correct_index,
+    metric_names,
+    metric_values,
+    options_of,
+    parse_response,
+)
 
 __all__ = ["read_lm_eval_samples"]
 
 # --------------------------------------------------------------------------- lm-eval samples
 
-#: Fields of an lm-eval sample record that are not per-document metrics.
-_LM_EVAL_FIELDS = frozenset(
-    {
-        "doc_id",
-        "doc",
-        "target",
-        "arguments",
-        "resps",
-        "filtered_resps",
-        "filter",
-        "metrics",
-        "doc_hash",
-        "prompt_hash",
-        "target_hash",
-    }
-)
 #: Columns of the frame returned by read_lm_eval_samples (metric columns follow).
 _SAMPLE_COLUMNS = (
     "path",
@@ -71,11 +69,10 @@ _SAMPLE_COLUMNS = (
     "response",
     "option_logliks",
     "option_is_greedy",
+    "options",
+    "doc",
 )
 _SAMPLES_NAME = re.compile(r"samples_(?P<task>.+)_(?P<date>[^_]+)\.jsonl")
-_INDEX = re.compile(r"\s*[0-9]+\s*")
-_TRUE = frozenset({"true", "1"})
-_FALSE = frozenset({"false", "0"})
 
 
 def _task_from_name(path: Path) -> str:
@@ -121,160 +118,6 @@ def _sample_files(paths: object) -> list[Path]:
     return list(unique.values())
 
 
-def _request_args(arguments: object) -> list[Any] | None:
-    """Arguments of a record's first request, in both layouts; None if unknown."""
-    if isinstance(arguments, dict):  # current layout: {"gen_args_0": {"arg_0": ..., ...}}
-        first = arguments.get("gen_args_0")
-        if not isinstance(first, dict):
-            return None
-        return [first[f"arg_{j}"] for j in range(len(first)) if f"arg_{j}" in first]
-    if isinstance(arguments, list) and arguments and isinstance(arguments[0], list):
-        return arguments[0]  # lm-eval 0.4.0-0.4.2: a list of argument lists
-    return None
-
-
-def _request_type(arguments: object) -> str | None:
-    args = _request_args(arguments)
-    if not args or not isinstance(args[0], str):
-        return None
-    if len(args) >= 2 and isinstance(args[1], dict):
-        return "generate_until"  # (context, generation kwargs)
-    if len(args) == 2 and isinstance(args[1], str):
-        return "loglikelihood"  # (context, continuation)
-    if len(args) == 1:
-        return "loglikelihood_rolling"  # (text,)
-    return None
-
-
-def _as_float(value: object) -> float | None:
-    """A log-likelihood written as a JSON number or as text; None if it is neither."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _as_bool(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, numbers.Integral) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return None
-
-
-def _is_pair(item: object) -> bool:
-    return (
-        isinstance(item, (list, tuple))
-        and len(item) == 2
-        and _as_float(item[0]) is not None
-        and _as_bool(item[1]) is not None
-    )
-
-
-def _guess_type(filtered: list[Any]) -> str | None:
-    if all(_is_pair(item) for item in filtered):
-        return "loglikelihood"
-    if all(isinstance(item, str) for item in filtered):
-        return "generate_until"
-    if all(isinstance(item, numbers.Real) and not isinstance(item, bool) for item in filtered):
-        return "loglikelihood_rolling"
-    return None
-
-
-def _parse_response(record: dict[str, Any], where: str) -> dict[str, Any]:
-    """response_type, response, option_logliks, option_is_greedy of one record."""
-    filtered = record["filtered_resps"]
-    if not isinstance(filtered, list) or not filtered:
-        raise ValueError(f"{where}: 'filtered_resps' must be a non-empty list; got {filtered!r}")
-    kind = _request_type(record.get("arguments")) or _guess_type(filtered)
-    out: dict[str, Any] = {
-        "response_type": kind,
-        "response": None,
-        "option_logliks": None,
-        "option_is_greedy": None,
-    }
-    if kind == "loglikelihood":
-        if not all(_is_pair(item) for item in filtered):
-            raise ValueError(
-                f"{where}: a loglikelihood request's 'filtered_resps' must hold one "
-                f"[log-likelihood, is_greedy] pair per option; got {filtered!r}"
-            )
-        logliks = [_as_float(item[0]) for item in filtered]
-        out["option_is_greedy"] = [_as_bool(item[1]) for item in filtered]
-    elif kind == "loglikelihood_rolling":
-        logliks = [_as_float(item) for item in filtered]
-        if any(v is None for v in logliks):
-            raise ValueError(
-                f"{where}: a loglikelihood_rolling request's 'filtered_resps' must hold "
-                f"numbers; got {filtered!r}"
-            )
-    elif kind == "generate_until":
-        ok = all(
-            isinstance(item, str)
-            or (isinstance(item, list) and all(isinstance(s, str) for s in item))
-            for item in filtered
-        )
-        if not ok:
-            raise ValueError(
-                f"{where}: a generate_until request's 'filtered_resps' must hold generated "
-                f"strings; got {filtered!r}"
-            )
-        single = len(filtered) == 1 and isinstance(filtered[0], str)
-        out["response"] = filtered[0] if single else filtered
-        return out
-    else:
-        raise ValueError(
-            f"{where}: cannot tell the request type: 'filtered_resps' holds neither "
-            "[log-likelihood, is_greedy] pairs, nor strings, nor numbers, and 'arguments' "
-            f"does not say; got {filtered!r}"
-        )
-    bad = [v for v in logliks if v is None or math.isnan(v) or v == math.inf]
-    if bad:
-        raise ValueError(f"{where}: log-likelihoods must be numbers below +inf; got {filtered!r}")
-    out["option_logliks"] = logliks
-    return out
-
-
-def _correct_index(target: str, kind: str | None, n_options: int) -> int | None:
-    """Index of the correct option when the target is an option index (multiple choice)."""
-    if kind != "loglikelihood" or n_options < 2 or _INDEX.fullmatch(target) is None:
-        return None
-    index = int(target)
-    return index if index < n_options else None
-
-
-def _metric_names(record: dict[str, Any], where: str) -> list[str]:
-    listed = record.get("metrics")
-    if listed is None:  # older files: every field that is not part of the record layout
-        return [key for key in record if key not in _LM_EVAL_FIELDS]
-    if not isinstance(listed, list) or not all(isinstance(m, str) for m in listed):
-        raise ValueError(f"{where}: 'metrics' must be a list of metric names; got {listed!r}")
-    missing = [m for m in listed if m not in record]
-    if missing:
-        raise ValueError(
-            f"{where}: 'metrics' lists {format_labels(missing)} but the record has no such field"
-        )
-    return listed
-
-
-def _metric_value(value: object) -> object:
-    if isinstance(value, (bool, numbers.Real)):
-        return float(value)
-    return value
-
-
 def _read_samples_file(
     path: Path, task: str, scale: float, seed: object, encoding: str = "utf-8"
 ) -> tuple[list[dict[str, Any]], dict[str, None]]:
@@ -310,9 +153,13 @@ def _read_samples_file(
             )
         seen[key] = where
         filter_order.setdefault(filt, len(filter_order))
-        response = _parse_response(record, where)
-        target = str(record["target"])
-        n_options = len(response["option_logliks"] or ())
+        response = parse_response(record, where)
+        if response["response_type"] == "loglikelihood":
+            options = options_of(record.get("arguments"))
+            n_options = len(response["option_logliks"])
+            response["options"] = options if options and len(options) == n_options else None
+        else:
+            response["options"] = None
         row: dict[str, Any] = {
             "path": path.as_posix(),
             "task": task,
@@ -321,18 +168,20 @@ def _read_samples_file(
             "filter": filt,
             "sample_id": int(doc_id),
             "doc_hash": record.get("doc_hash"),
-            "target": target,
-            "correct": _correct_index(target, response["response_type"], n_options),
+            "doc": record.get("doc"),
+            "target": str(record["target"]),
+            "correct": correct_index(record, response),
             **response,
         }
-        for name in _metric_names(record, where):
+        for name in metric_names(record, where):
             if name in _SAMPLE_COLUMNS:
                 raise ValueError(
                     f"{where}: the metric {name!r} has the name of a column of the output "
                     f"({', '.join(_SAMPLE_COLUMNS)}); rename it in the file"
                 )
-            row[name] = _metric_value(record[name])
-            metrics.setdefault(name)
+            for column, value in metric_values(name, record[name]).items():
+                row[column] = value
+                metrics.setdefault(column)
         rows.append(row)
     rows.sort(key=lambda r: (filter_order[r["filter"]], r["sample_id"]))
     return rows, metrics
@@ -346,6 +195,8 @@ def read_lm_eval_samples(
     tasks: Sequence[str] | str | re.Pattern[str] | Callable[[str], bool] | None = None,
     task: str | re.Pattern[str] | Callable[[Path], object] | None = None,
     encoding: str = "utf-8",
+    match_on: str = "path",
+    keep: str = "all",
 ) -> pd.DataFrame:
     """Read lm-evaluation-harness per-sample files (``--log_samples``) into one tidy frame.
 
@@ -459,11 +310,19 @@ def read_lm_eval_samples(
     >>> tmp.cleanup()
     """
     files = _sample_files(paths)
-    scale_of = path_extractor("scale", scale, allow_constant=True)
-    seed_of = path_extractor("seed", seed, allow_constant=False) if seed is not None else None
+    scale_of, meta_scale = source_extractor("scale", scale, allow_constant=True,
+                                            match_on=match_on)
+    seed_of, meta_seed = (source_extractor("seed", seed, allow_constant=False, match_on=match_on)
+                          if seed is not None else (None, False))
     task_of = path_extractor("task", task, allow_constant=False) if task is not None else None
     keep_task, task_names = task_filter(tasks)
     check_encoding(encoding)
+    if keep not in ("all", "latest"):
+        raise ValueError(f"`keep` must be 'all' or 'latest'; got {keep!r}")
+    task_names_of = {p.as_posix(): str(task_of(p)) if task_of is not None else _task_from_name(p)
+                     for p in files}
+    kept = latest_tasks(files, lambda p: {task_names_of[p.as_posix()]}) \
+        if keep == "latest" else None
 
     rows: list[dict[str, Any]] = []
     metrics: dict[str, None] = {}
@@ -471,33 +330,49 @@ def read_lm_eval_samples(
     tasks_kept: set[str] = set()
     owner: dict[tuple[object, ...], str] = {}
     for path in files:
-        name = str(task_of(path)) if task_of is not None else _task_from_name(path)
+        name = task_names_of[path.as_posix()]
         tasks_seen.add(name)
-        if not keep_task(name):
+        if not keep_task(name) or (kept is not None and name not in kept[path.as_posix()]):
             continue
         tasks_kept.add(name)
-        scale_value = scale_number(scale_of(path), path)
-        seed_value = seed_label(seed_of(path)) if seed_of is not None else None
+        doc = results_beside(path, encoding) if (meta_scale or meta_seed) else None
+        meta = run_meta(doc) if doc is not None else None
+        scale_value = scale_number(scale_of(path, meta), path)
+        seed_value = seed_label(seed_of(path, meta)) if seed_of is not None else None
         file_rows, file_metrics = _read_samples_file(
             path, name, scale_value, seed_value, encoding
         )
         for filt in dict.fromkeys(r["filter"] for r in file_rows):
             key = (name, filt, scale_value, seed_value)
             if key in owner:
-                who = f"scale {scale_value:g}" + (
-                    f", seed {seed_value!r}" if seed_of is not None else ""
-                )
-                raise ValueError(
-                    f"'{owner[key]}' and '{path.as_posix()}' both hold task {name!r} "
-                    f"(filter {filt!r}) at {who}; read one of them, or give `seed` "
-                    "(or a finer `scale`) to tell the runs apart"
-                )
+                raise ValueError(_same_run_message(owner[key], path, name, filt, scale_value,
+                                                   seed_value, seed_of is not None))
             owner[key] = path.as_posix()
         rows.extend(file_rows)
         metrics.update(file_metrics)
 
     check_tasks_found(len(files), tasks, task_names, tasks_seen, tasks_kept)
-    return _samples_frame(rows, list(metrics), with_seed=seed_of is not None)
+    frame = _samples_frame(rows, list(metrics), with_seed=seed_of is not None)
+    frame.attrs["higher_is_better"] = {m: HIGHER_IS_BETTER[m] for m in metrics
+                                       if m in HIGHER_IS_BETTER}
+    return frame
+
+
+def _same_run_message(first: str, path: Path, task: str, filt: str, scale: float,
+                      seed: object, with_seed: bool) -> str:
+    """Why two files collide, and the way out that fits the case."""
+    who = f"scale {scale:g}" + (f", seed {seed!r}" if with_seed else "")
+    head = f"'{first}' and '{path.as_posix()}' both hold task {task!r} (filter {filt!r}) at {who}"
+    if Path(first).parent == path.parent:
+        dates = [file_date(Path(first)), file_date(path)]
+        return (f"{head}: two runs written into the same folder (dates {dates[0]} and "
+                f"{dates[1]}; e.g. the model evaluated again with --limit); pass keep='latest' "
+                "to read the latest run only, or name the files to read")
+    if with_seed:
+        return (f"{head}: the `scale`/`seed` sources give the same values for two folders; "
+                "make them match the part of the path that differs (or pass "
+                "match_on='model_args', scale='model_num_parameters' or scale='revision')")
+    return f"{head}; read one of them, or give `seed` (or a finer `scale`) to tell the runs apart"
 
 
 def _samples_frame(
@@ -514,7 +389,7 @@ def _samples_frame(
             columns[column] = np.asarray(values, dtype=float)
         elif column == "correct":
             columns[column] = pd.array(values, dtype="Int64")
-        elif column in ("response", "option_logliks", "option_is_greedy"):
+        elif column in ("doc", "response", "options", "option_logliks", "option_is_greedy"):
             columns[column] = pd.Series(values, dtype=object)
         elif column == "sample_id":
             columns[column] = np.asarray(values, dtype=np.int64)

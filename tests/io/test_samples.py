@@ -101,7 +101,7 @@ def test_fixture_shape_matches_the_files():
         "path", "task", "scale", "seed", "filter", "sample_id", "doc_hash", "response_type",
         "target", "correct", "response", "option_logliks", "option_is_greedy",
     ]
-    assert list(df.columns[13:]) == ["acc", "acc_norm", "exact_match"]
+    assert list(df.columns[13:]) == ["options", "doc", "acc", "acc_norm", "exact_match"]
     assert all(df[m].dtype == np.float64 for m in ("acc", "acc_norm", "exact_match"))
 
 
@@ -286,8 +286,10 @@ def test_generation_with_several_responses_and_rolling_loglikelihood(tmp_path):
     df = read_lm_eval_samples(path, scale=2.0)
     assert df["response_type"].tolist() == ["loglikelihood_rolling"]
     assert df["option_logliks"].tolist() == [[-123.5]]
-    assert df["word_perplexity"].dtype == object  # a (loglik, words) pair, kept as stored
-    assert df["word_perplexity"].tolist() == [[-123.5, 3]]
+    # the (loglik, words) pair becomes numbers: the document's word perplexity exp(-ll / n)
+    # (hand computation) and its word count, from which the harness's aggregate follows
+    assert df["word_perplexity"].tolist() == [pytest.approx(np.exp(123.5 / 3))]
+    assert df["word_perplexity_units"].tolist() == [3.0]
 
 
 def test_shape_is_read_from_filtered_resps_without_arguments(tmp_path):

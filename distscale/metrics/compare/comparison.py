@@ -90,7 +90,7 @@ DIRECTIONS: Mapping[str, bool] = MappingProxyType(
         ),
         **dict.fromkeys(
             ("edit_distance", "nll", "target_nll", "loss", "brier", "brier_score",
-             "perplexity", "ppl", "error", "wer", "cer"),
+             "perplexity", "ppl", "error", "wer", "cer", "bits_per_byte"),
             False,
         ),
     }
@@ -280,8 +280,12 @@ def compare_metrics(
         when strictly above it, below it for lower-is-better metrics).
         Default: the midpoint of the metric's observed run-level range.
     higher_is_better : bool or mapping, optional
-        Direction of each metric. Default: from :data:`DIRECTIONS` by name;
-        a metric with an unknown name must be given here.
+        Direction of each metric. Default: the direction recorded with the
+        table (``samples.attrs["higher_is_better"]``, which
+        :func:`distscale.io.read_lm_eval` takes from the harness's own
+        ``higher_is_better`` and :func:`distscale.io.read_lm_eval_samples`
+        sets for the harness's metrics), else from :data:`DIRECTIONS` by
+        name; a metric with an unknown direction must be given here.
     tau_grid : sequence or mapping of sequences, optional
         Levels τ for ``P(run metric ≥ τ)``. Default: 9 evenly spaced levels
         strictly inside each metric's observed run-level range (10%, 20%,
@@ -368,6 +372,10 @@ def compare_metrics(
     generator = check_rng(rng)
     thr_user = per_metric("thresholds", thresholds, metrics, THRESHOLD)
     hib_user = per_metric("higher_is_better", higher_is_better, metrics, BOOLEAN)
+    recorded = getattr(samples, "attrs", {}).get("higher_is_better")  # set by the lm-eval readers
+    if isinstance(recorded, Mapping):
+        hib_user = {**{m: bool(recorded[m]) for m in metrics if isinstance(recorded.get(m), bool)},
+                    **hib_user}
     grid_user = per_metric("tau_grid", tau_grid, metrics, check_grid)
     directions = _directions(metrics, hib_user, DIRECTIONS)
 
