@@ -157,20 +157,6 @@ class _Steps:
         return result
 
 
-def _success_curve(pop, rule, x, confidence_level, alpha, rng) -> object:
-    """The logistic success curve, or, where it misfits, the best model that fits."""
-    from distscale.success.curve import success_curve
-
-    first, again = rng.spawn(2)
-    logistic = success_curve(pop, **rule, x=x, confidence_level=confidence_level,
-                             gof_alpha=alpha, rng=first)
-    gof = logistic.goodness_of_fit
-    if gof is None or not gof.rejects(alpha):
-        return logistic
-    return success_curve(pop, **rule, model="auto", x=x, confidence_level=confidence_level,
-                         gof_alpha=alpha, rng=again)
-
-
 @fill_doc
 def make_report(
     population_or_frame: Population | pd.DataFrame,
@@ -302,7 +288,9 @@ def make_report(
     from distscale.describe.summary import summary_curves
     from distscale.law.outlook import next_scale_outlook
     from distscale.modality.scan import modality_scan
+    from distscale.success.curve import logistic_or_fitting_curve
     from distscale.success.inverse import inverse_scaling
+    from distscale.success.sensitivity import threshold_sensitivity
     from distscale.success.trend import monotonicity_test, trend_test
 
     x = "log" if np.all(pop.scales > 0) else "linear"
@@ -320,7 +308,9 @@ def make_report(
              confidence_level=confidence_level, success_threshold=threshold,
              higher_is_better=higher_is_better, rng=g)),
         ("success_curve", "success curve",
-         lambda g: _success_curve(pop, rule, x, confidence_level, alpha, g)),
+         lambda g: logistic_or_fitting_curve(pop, **rule, x=x,
+                                             confidence_level=confidence_level,
+                                             gof_alpha=alpha, rng=g)),
         ("per_seed_emergence", "per-seed emergence", lambda g: per_seed_emergence(pop)),
         ("trend_success", "trend of successful runs",
          lambda g: trend_test(pop, subset="success", **rule,
@@ -340,6 +330,14 @@ def make_report(
         # last, so that the other analyses keep their random streams
         plan.append(("next_scale_outlook", "what to expect at the next scale (scaling law)",
                      lambda g: next_scale_outlook(pop, **rule, bounds=bounds, **boot, rng=g)))
+    if len(pop.scales) >= 2:  # last, so that the other analyses keep their random streams
+        plan.append(("threshold_sensitivity", "threshold sensitivity (the verdicts over a "
+                     "grid of thresholds)",
+                     lambda g: threshold_sensitivity(pop, higher_is_better=higher_is_better,
+                                                     include=threshold, alpha=alpha,
+                                                     n_resamples=min(n_resamples, 500),
+                                                     confidence_level=confidence_level,
+                                                     rng=g)))
     steps = _Steps(len(plan) + 3, progress)
     results: dict[str, object] = {}
     for (key, label, func), g in zip(plan, gen.spawn(len(plan)), strict=True):

@@ -121,6 +121,14 @@ def _figure_specs(ctx: Context) -> list[tuple[str, str, str, tuple, Callable]]:
             (9.6, 0.6 + 2.6 * -(-n_panels // 3)),
             lambda plot, fig: plot.scaling_law(out.law, at=out.scale, ax=fig),
         ))  # fmt: skip
+    if "threshold_sensitivity" in r:
+        specs.append((
+            "threshold_sensitivity", "Threshold sensitivity",
+            "Against the success threshold: the share of the mean's change due to P(success) "
+            "(coloured by the verdict it gives), x50, and the observed P(success) at each scale.",
+            (7.2, 8.2),
+            lambda plot, fig: plot.threshold_sensitivity(r["threshold_sensitivity"], ax=fig),
+        ))  # fmt: skip
     return specs
 
 

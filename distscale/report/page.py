@@ -201,6 +201,21 @@ def _sec_shift(ctx: Context) -> dict:
     }
 
 
+def _sec_sensitivity(ctx: Context) -> dict:
+    res = ctx.results["threshold_sensitivity"]
+    frame = res.to_frame()
+    keep = ["threshold", "first_majority_scale", "x50", "x50_low", "x50_high", "share",
+            "share_low", "share_high", "x50_inside", "mean_change", "inverse_scaling"]
+    shown = frame[keep].copy()
+    for col in ("first_majority_scale", "x50", "x50_low", "x50_high"):
+        shown[col] = [fmt_scale(v) if np.isfinite(v) else "–" for v in shown[col]]
+    return {
+        "lines": [line.removeprefix("- ") for line in res.summary().splitlines()],
+        "used": ctx.threshold,
+        "table": _table(shown, ()),
+    }
+
+
 def _sec_law(ctx: Context) -> dict:
     from distscale.law.outlook import section_data
 
@@ -230,6 +245,11 @@ _SECTIONS: tuple[tuple[str, str, str, str | None, Callable[[Context], dict] | No
      "Does P(success) fall (or turn U-shaped) with scale while successful runs still improve?"),
     ("shift", "Distribution shift", "distribution_shift", "distribution_shift", _sec_shift,
      "How far the whole seed distribution moves from one scale to the next."),
+    ("sensitivity", "How the verdicts depend on the threshold", "threshold_sensitivity",
+     "threshold_sensitivity", _sec_sensitivity,
+     "Every verdict built on the success rule is a verdict at one threshold. The same analyses "
+     "over a grid of thresholds (quantiles of all runs, plus the one this report uses): which "
+     "verdicts hold at every threshold, and where the others flip."),
     ("law", "What to expect at the next scale", "next_scale_outlook", "law", _sec_law,
      "One distributional scaling law across all scales: how well it predicted the largest "
      "scale it was not shown, the seed distribution it predicts at twice the largest scale, "

@@ -257,6 +257,31 @@ def x50_sentence(ctx: Context) -> str | None:
     )
 
 
+def sensitivity_sentence(ctx: Context) -> str | None:
+    """Which threshold-dependent verdicts hold over the grid of thresholds, which flip."""
+    res = ctx.results.get("threshold_sensitivity")
+    if res is None:
+        return None
+    names = {"x50_inside": "that P(success) crosses 50% inside the scales",
+             "mean_change": "where the change of the mean comes from",
+             "inverse_scaling": "the inverse-scaling verdict"}
+    ok = res.table[res.table["mean_change"] != "degenerate"]
+    if len(ok) < 2:
+        return None
+    held = [names[v] for v in names if res.holds(v)]
+    flip = [names[v] for v in names if not res.holds(v)]
+    span = f"τ from {fmt(ok['threshold'].iloc[0])} to {fmt(ok['threshold'].iloc[-1])}"
+    if not flip:
+        return (f"Threshold sensitivity ({span}, {len(ok)} thresholds): every "
+                "threshold-dependent verdict holds at every threshold.")
+    text = f"Threshold sensitivity ({span}, {len(ok)} thresholds): {', '.join(flip)} "
+    text += "depends on the threshold" if len(flip) == 1 else "depend on the threshold"
+    if held:
+        text += f"; {', '.join(held)} holds at every threshold" if len(held) == 1 else (
+            f"; {', '.join(held)} hold at every threshold")
+    return text + " (see the section on the threshold)."
+
+
 def seed_sentence(ctx: Context) -> str | None:
     seeds = ctx.results.get("per_seed_emergence")
     if seeds is None:
@@ -295,7 +320,8 @@ def shift_sentence(ctx: Context) -> str | None:
 def summary_sentences(ctx: Context) -> list[str]:
     """The plain-language summary, one string per point."""
     out = []
-    for item in (_capacity_sentence(ctx), *_mean_sentences(ctx), x50_sentence(ctx)):
+    for item in (_capacity_sentence(ctx), *_mean_sentences(ctx), x50_sentence(ctx),
+                 sensitivity_sentence(ctx)):
         if item:
             out.append(item)
     inv = ctx.results.get("inverse_scaling")

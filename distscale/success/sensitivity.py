@@ -37,6 +37,7 @@ from distscale._lib.validation import (
     check_int,
     check_n_resamples,
     check_rng,
+    check_threshold,
 )
 from distscale._lib.warnings import DegenerateDataWarning
 from distscale.describe.decomposition import decompose_mean
@@ -75,7 +76,7 @@ class ThresholdSensitivity(Result):
         ``"not mainly P(success)"``, ``"no clear change"``, ``"undefined"``),
         ``inverse_scaling`` (the shape of P(success) when the inverse-scaling
         finding holds, else ``"no"``); also ``first_majority_scale`` (the
-        first scale where more than half of the runs succeed, or ``"none"``)
+        first scale where more than half of the runs succeed; NaN where none does)
         and the observed fraction at each scale (``p_success@SCALE``). A
         threshold where every run succeeds,
         or every run fails, gets ``"degenerate"`` in every verdict column.
@@ -170,7 +171,7 @@ class ThresholdSensitivity(Result):
         if np.isfinite(lo):
             lines.append(
                 f"Widest gap between neighbouring values (central 90% of runs): "
-                f"{lo:g} to {hi:g}."
+                f"{lo:.3g} to {hi:.3g}."
             )
         return "\n".join(lines)
 
@@ -208,6 +209,7 @@ def threshold_sensitivity(
     *,
     thresholds: Sequence[float] | np.ndarray | None = None,
     n_thresholds: int = 9,
+    include: float | None = None,
     higher_is_better: bool = True,
     metric: Hashable | None = None,
     alpha: float = 0.05,
@@ -239,6 +241,9 @@ def threshold_sensitivity(
         (10 % to 90 %) of all runs' values, rounded to 3 significant digits.
     n_thresholds : int, default 9
         Size of the default grid (at least 2).
+    include : float, optional
+        A threshold to add to the default grid -- the one an analysis uses,
+        so that the sweep shows it among the others.
     %(higher_is_better)s
     %(metric)s
     alpha : float, default 0.05
@@ -300,12 +305,16 @@ def threshold_sensitivity(
     every = np.concatenate(samples)
     if thresholds is None:
         grid = _default_grid(every, n_thresholds, higher_is_better)
+        if include is not None:
+            grid = np.union1d(grid, [check_threshold(include, "include")])
         if grid.size < 2:
             raise ValueError(
                 f"the values of {metric!r} take too few distinct values for a default grid of "
                 "thresholds; give `thresholds`"
             )
     else:
+        if include is not None:
+            raise TypeError("`include` adds to the default grid; with `thresholds`, list it there")
         grid = check_finite_array("thresholds", thresholds, min_size=2)
         if np.unique(grid).size != grid.size:
             raise ValueError("`thresholds` must not repeat a value")
@@ -323,10 +332,11 @@ def threshold_sensitivity(
         n_ok = sum(int(m.sum()) for m in ok)
         row = {"threshold": float(tau)}
         if n_ok == 0 or n_ok == every.size:
-            rows.append(row | dict.fromkeys(("first_majority_scale", *VERDICTS), "degenerate"))
+            rows.append(row | {"first_majority_scale": np.nan}
+                        | dict.fromkeys(VERDICTS, "degenerate"))
             continue
         majority = np.flatnonzero(p_obs[i] > 0.5)
-        row["first_majority_scale"] = f"{scales[majority[0]]:g}" if majority.size else "none"
+        row["first_majority_scale"] = float(scales[majority[0]]) if majority.size else np.nan
         g_curve, g_dec, g_inv = g.spawn(3)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)

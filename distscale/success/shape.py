@@ -226,11 +226,14 @@ def _two_lines(t, y, tc, groups) -> tuple[_Line, _Line, float]:
                 fit = model.fit(cov_type="HC3")
             else:
                 fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        fits[key] = (fit, low)
-    fit, low = fits["low"]
-    line_low = _Line(fit.params[0], fit.params[1], fit.bse[1], df, flat=np.ptp(y[low]) == 0)
-    fit, low = fits["high"]
-    line_high = _Line(fit.params[2], fit.params[3], fit.bse[3], df, flat=np.ptp(y[~low]) == 0)
+            # the errors are computed lazily: a degenerate robust covariance (a negative
+            # variance from rounding) gives NaN here, and the line's test is then undefined
+            bse = np.asarray(fit.bse, dtype=float)
+        fits[key] = (fit.params, bse, low)
+    params, bse, low = fits["low"]
+    line_low = _Line(params[0], params[1], bse[1], df, flat=np.ptp(y[low]) == 0)
+    params, bse, low = fits["high"]
+    line_high = _Line(params[2], params[3], bse[3], df, flat=np.ptp(y[~low]) == 0)
     return line_low, line_high, df
 
 

@@ -36,6 +36,7 @@ FIGURES = (
     "inverse_scaling",
     "distribution_shift",
     "law",
+    "threshold_sensitivity",
 )
 TABLES = (
     "summary_curves",
@@ -50,6 +51,7 @@ TABLES = (
     "distribution_shift",
     "curve_emergence",
     "next_scale_outlook",
+    "threshold_sensitivity",
 )
 
 
@@ -200,7 +202,7 @@ def test_polypythias_lower_is_better(tmp_path, capsys):
     after = np.random.get_state()  # noqa: NPY002 (checking the global state)
     assert after[1].tolist() == state[1].tolist()  # global RNG untouched
     err = capsys.readouterr().err
-    assert "distscale report: [1/14] summary curves" in err and "wrote" in err
+    assert "distscale report: [1/15] summary curves" in err and "wrote" in err
     # every 70m+ seed has loss < 7.5 (checked with pandas): failed runs exist at one scale only
     raw = distscale.datasets.load_polypythias(as_frame=True)
     fails = raw.loc[raw.mean_bigram_loss >= 7.5, "params"].unique()
@@ -326,7 +328,7 @@ def test_cli_report_runs(runs_csv, tmp_path, capsys):
     assert rc == 0
     captured = capsys.readouterr()
     assert f"wrote {out / 'report.html'}" in captured.out
-    assert "distscale report: [14/14]" in captured.err  # progress lines on stderr
+    assert "distscale report: [15/15]" in captured.err  # progress lines on stderr
     page = (out / "report.html").read_text(encoding="utf-8")
     assert f"Data: {html.escape(str(runs_csv))}" in page
     assert "<code>acc</code> in [0, 1]" in page
@@ -433,3 +435,16 @@ def test_polypythias_checkpoints_paired(tmp_path):
     page = rep.html.read_text(encoding="utf-8")
     assert "the same 10 seeds at every scale" in page.lower() or "paired design" in page
     assert "more than half of the steps between scales are exactly flat" in page
+
+
+def test_threshold_sensitivity_section(report, frame):
+    """The sweep includes the report's own threshold, and its observed fractions at that
+    threshold are the summary curves' P(success) (counted here with pandas)."""
+    res = report.results["threshold_sensitivity"]
+    assert 0.5 in res.thresholds
+    i = int(np.flatnonzero(res.thresholds == 0.5)[0])
+    p = frame.assign(ok=frame.exact_match > 0.5).groupby("depth")["ok"].mean().to_numpy()
+    np.testing.assert_allclose(res.p_observed[i], p)
+    page = report.html.read_text(encoding="utf-8")
+    assert "How the verdicts depend on the threshold" in page
+    assert any(s.startswith("Threshold sensitivity (τ from") for s in report.summary)
