@@ -169,21 +169,9 @@ if _skipped:
     _names = "|".join(re.escape(name) for name in _skipped)
     _filename_pattern = rf"^(?!.*[\\/](?:{_names})$).*\.py$"
 
-class _MatplotlibScraper150:
-    """sphinx-gallery's matplotlib scraper, saving the figures at 150 dpi.
-
-    A class with a stable ``repr`` (sphinx-gallery's documented way to pass
-    options to a scraper) so that Sphinx's environment cache stays valid.
-    """
-
-    def __repr__(self) -> str:
-        return "_MatplotlibScraper150"
-
-    def __call__(self, *args, **kwargs):
-        from sphinx_gallery.scrapers import matplotlib_scraper
-
-        return matplotlib_scraper(*args, dpi=150, **kwargs)
-
+# Gallery hooks live in docs/_ext so that Sphinx can pickle them by reference.
+sys.path.insert(0, str(HERE / "_ext"))
+from gallery_hooks import matplotlib_scraper_150  # noqa: E402
 
 sphinx_gallery_conf = {
     "examples_dirs": [str(EXAMPLES)],
@@ -199,7 +187,7 @@ sphinx_gallery_conf = {
     "doc_module": ("distscale",),
     "backreferences_dir": "generated/backreferences",
     "matplotlib_animations": False,
-    "image_scrapers": (_MatplotlibScraper150(),),
+    "image_scrapers": (matplotlib_scraper_150,),
     "reset_modules": ("matplotlib",),
     "show_memory": False,
     "show_signature": False,

@@ -1,0 +1,14 @@
+"""Hooks of the examples gallery, in a module so that Sphinx can pickle them by name.
+
+``docs/conf.py`` puts this folder on ``sys.path`` and passes
+:func:`matplotlib_scraper_150` to sphinx-gallery as its image scraper.
+"""
+
+from __future__ import annotations
+
+
+def matplotlib_scraper_150(block, block_vars, gallery_conf, **kwargs):
+    """sphinx-gallery's matplotlib scraper, saving the figures at 150 dpi."""
+    from sphinx_gallery.scrapers import matplotlib_scraper
+
+    return matplotlib_scraper(block, block_vars, gallery_conf, dpi=150, **kwargs)
