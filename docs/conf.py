@@ -169,9 +169,9 @@ if _skipped:
     _names = "|".join(re.escape(name) for name in _skipped)
     _filename_pattern = rf"^(?!.*[\\/](?:{_names})$).*\.py$"
 
-# Gallery hooks live in docs/_ext so that Sphinx can pickle them by reference.
+# Gallery hooks live in docs/_ext and are named by string (sphinx-gallery imports
+# them), so that the configuration stays plain data Sphinx can cache.
 sys.path.insert(0, str(HERE / "_ext"))
-from gallery_hooks import matplotlib_scraper_150  # noqa: E402
 
 sphinx_gallery_conf = {
     "examples_dirs": [str(EXAMPLES)],
@@ -187,7 +187,7 @@ sphinx_gallery_conf = {
     "doc_module": ("distscale",),
     "backreferences_dir": "generated/backreferences",
     "matplotlib_animations": False,
-    "image_scrapers": (matplotlib_scraper_150,),
+    "image_scrapers": ("gallery_hooks.matplotlib_scraper_150",),
     "reset_modules": ("matplotlib",),
     "show_memory": False,
     "show_signature": False,

@@ -275,7 +275,7 @@ def read_run_folder(
         Key(s) of the metric(s).
     task : str, optional
         Key of a task label, for files of several tasks.
-    glob : str, default "*.json"
+    glob : str, default ``"*.json"``
         Which files, relative to ``folder`` (``"**/metrics.json"`` searches
         sub-folders).
     encoding : str, default "utf-8"

@@ -1,7 +1,8 @@
-"""Hooks of the examples gallery, in a module so that Sphinx can pickle them by name.
+"""Hooks of the examples gallery, in a module that sphinx-gallery imports by name.
 
-``docs/conf.py`` puts this folder on ``sys.path`` and passes
-:func:`matplotlib_scraper_150` to sphinx-gallery as its image scraper.
+``docs/conf.py`` puts this folder on ``sys.path`` and names
+:func:`matplotlib_scraper_150` (as the string
+``"gallery_hooks.matplotlib_scraper_150"``) as sphinx-gallery's image scraper.
 """
 
 from __future__ import annotations
