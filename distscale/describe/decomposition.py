@@ -48,11 +48,15 @@ def _fill_gaps(a: np.ndarray) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0)
 
 
-def _parts(p: np.ndarray, ms: np.ndarray, mf: np.ndarray) -> np.ndarray:
+def split_steps(p: np.ndarray, ms: np.ndarray, mf: np.ndarray) -> np.ndarray:
     """Exact midpoint split of every step's change of ``p ms + (1 - p) mf``.
 
-    Returns ``(batch, steps, 4)``: change, P(success) part, success part,
-    failure part, with ``change = sum of the three parts``.
+    ``p``, ``ms``, ``mf`` have shape ``(batch, scales)``; a conditional mean
+    may be NaN where its group is empty (it is filled from the nearest scale
+    and multiplied by 0). Returns ``(batch, steps, 4)``: change, P(success)
+    part, success part, failure part, with ``change = sum of the three parts``
+    (:data:`PARTS`). Shared with the scaling law's split
+    (:mod:`distscale.law.decompose`).
     """
     ms, mf = _fill_gaps(ms), _fill_gaps(mf)
     mean = p * ms + (1 - p) * mf
@@ -77,7 +81,7 @@ def _decomposition_statistic(threshold: float, higher_is_better: bool) -> Callab
             )
             cols.append((k / n, ms, mf))
         p, ms, mf = (np.column_stack([c[i] for c in cols]) for i in range(3))
-        steps = _parts(p, ms, mf)  # (batch, steps, 4)
+        steps = split_steps(p, ms, mf)  # (batch, steps, 4)
         total = steps.sum(axis=1)  # (batch, 4)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(total[:, 0] != 0, total[:, 1] / total[:, 0], np.nan)

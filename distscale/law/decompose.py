@@ -26,7 +26,12 @@ from scipy import special
 from distscale._lib.results import ConfidenceInterval, Result, frozen
 from distscale._lib.validation import Integer, check_rng
 from distscale._lib.warnings import DegenerateDataWarning
-from distscale.describe.decomposition import PARTS, MeanDecomposition, decompose_mean
+from distscale.describe.decomposition import (
+    PARTS,
+    MeanDecomposition,
+    decompose_mean,
+    split_steps,
+)
 from distscale.law.predictive import PredictiveDistribution, bc_band
 
 __all__ = ["LawMeanDecomposition", "decompose_law_mean", "group_means"]
@@ -80,28 +85,13 @@ def group_means(pred: PredictiveDistribution) -> tuple[np.ndarray, np.ndarray, n
     return np.clip(p, 0, 1), ms, mf
 
 
-def _fill(a: np.ndarray) -> np.ndarray:
-    out = a.copy()
-    for j in range(1, out.shape[1]):
-        out[:, j] = np.where(np.isnan(out[:, j]), out[:, j - 1], out[:, j])
-    for j in range(out.shape[1] - 2, -1, -1):
-        out[:, j] = np.where(np.isnan(out[:, j]), out[:, j + 1], out[:, j])
-    return np.nan_to_num(out, nan=0.0)
-
-
 def split_changes(p: np.ndarray, ms: np.ndarray, mf: np.ndarray) -> np.ndarray:
     """The exact midpoint split of each step's change: ``(rows, steps + 1, 4)``.
 
-    Columns ``change, p_success, mean_success, mean_failure``; the last row
-    sums the steps (smallest to largest scale). ``change`` equals the sum
-    of the three parts.
+    :func:`distscale.describe.decomposition.split_steps` for every step, and
+    a last row that sums them (smallest to largest scale).
     """
-    ms, mf = _fill(ms), _fill(mf)
-    mean = p * ms + (1 - p) * mf
-    p_bar = (p[:, 1:] + p[:, :-1]) / 2
-    gap_bar = ((ms - mf)[:, 1:] + (ms - mf)[:, :-1]) / 2
-    steps = np.stack([np.diff(mean, axis=1), gap_bar * np.diff(p, axis=1),
-                      p_bar * np.diff(ms, axis=1), (1 - p_bar) * np.diff(mf, axis=1)], axis=-1)
+    steps = split_steps(p, ms, mf)
     return np.concatenate([steps, steps.sum(axis=1, keepdims=True)], axis=1)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.docs import fill_doc
+from distscale._lib.formatting import fmt, fmt_scale
 from distscale._lib.results import Result
 from distscale._lib.success_rule import rule_text
 from distscale._lib.validation import Integer, Real, check_rng
@@ -188,26 +189,8 @@ def next_scale_outlook(
 
 
 # ================================================================================ the page
-def _fmt(v: float, digits: int = 3) -> str:
-    v = float(v)
-    if math.isnan(v):
-        return "n/a"
-    if math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    return f"{v:.{digits}g}"
-
-
-def _fmt_scale(v: float) -> str:
-    v = float(v)
-    if abs(v) >= 1e4:
-        for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(v) >= factor:
-                return f"{v / factor:.3g}{suffix}"
-    return str(int(v)) if v.is_integer() else f"{v:.4g}"
-
-
 def _cell(est: float, lo: float, hi: float) -> dict:
-    return {"estimate": _fmt(est), "low": _fmt(lo), "high": _fmt(hi)}
+    return {"estimate": fmt(est), "low": fmt(lo), "high": fmt(hi)}
 
 
 def section_data(outlook: NextScaleOutlook) -> dict:
@@ -227,7 +210,7 @@ def section_data(outlook: NextScaleOutlook) -> dict:
             "columns": ["held-out scale", "seeds", "forecast", "CRPS", "law − forecast",
                         "verdict"],
             "rows": [
-                [_fmt_scale(r.scale), str(r.n_seeds), r.model.replace("_", " "),
+                [fmt_scale(r.scale), str(r.n_seeds), r.model.replace("_", " "),
                  _cell(r.value, r.ci_low, r.ci_high),
                  "–" if r.model == "law" else _cell(r.difference, r.diff_ci_low,
                                                     r.diff_ci_high),
@@ -271,8 +254,8 @@ def section_data(outlook: NextScaleOutlook) -> dict:
         seeds += "."
     return {
         "level": level,
-        "scale": _fmt_scale(outlook.scale),
-        "factor": _fmt(outlook.factor),
+        "scale": fmt_scale(outlook.scale),
+        "factor": fmt(outlook.factor),
         "rule": rule_text(law.threshold_, law.higher_is_better_, subject=law.metric_),
         "model": (f"{law.transform_.describe()} components, {law.success_model_} weight of the "
                   f"successful part, {law.n_resamples_} seed-bootstrap replicates"),

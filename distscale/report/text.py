@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from distscale._lib.formatting import fmt, fmt_p, fmt_scale, pct
 from distscale._lib.success_rule import rule_text
 from distscale.population import Population
 
@@ -45,39 +46,7 @@ class Context:
         return rule_text(self.threshold, self.higher_is_better, subject=self.metric)
 
 # ================================================================================ numbers
-def fmt(v: float, digits: int = 3) -> str:
-    """A number for prose: 3 significant digits, ``n/a`` for NaN, ``∞`` for infinities."""
-    v = float(v)
-    if math.isnan(v):
-        return "n/a"
-    if math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    return f"{v:.{digits}g}"
-
-
-def fmt_scale(v: float) -> str:
-    """A scale for prose: whole numbers below 10,000 as is, large ones as 14.1M."""
-    v = float(v)
-    if not math.isfinite(v):
-        return fmt(v)
-    if abs(v) >= 1e4:
-        for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(v) >= factor:
-                return f"{v / factor:.3g}{suffix}"
-    if v.is_integer():
-        return str(int(v))
-    return f"{v:.4g}"
-
-
-def fmt_p(p: float) -> str:
-    p = float(p)
-    if math.isnan(p):
-        return "p = n/a"
-    return "p < 0.001" if p < 1e-3 else f"p = {p:.2g}"
-
-
-def pct(v: float) -> str:
-    return "n/a" if not math.isfinite(float(v)) else f"{100 * float(v):.0f}%"
+# fmt, fmt_scale, fmt_p, pct: distscale._lib.formatting (shared with the law's section)
 
 # ============================================================================== sentences
 def min_sep(scan: object) -> str | None:
