@@ -528,7 +528,9 @@ def _run_report(args: argparse.Namespace) -> int:
     resamples = _whole("--resamples", args.resamples, 2)
     seed_rng = _whole("--seed-rng", args.seed_rng, 0)
     if args.task is not None:
-        return _run_reports(args, bounds, resamples, seed_rng)
+        from distscale.report.cli import run_reports
+
+        return run_reports(args, bounds=bounds, resamples=resamples, seed_rng=seed_rng)
     if args.threshold is not None and "=" in args.threshold:
         raise _CLIError("--threshold TASK=VALUE needs --task (the column of the task labels)")
 
@@ -569,62 +571,6 @@ def _run_report(args: argparse.Namespace) -> int:
             f"wrote {report.html} ({len(report.figures)} figure files, {len(report.tables)} "
             f"tables) in {report.seconds:.1f} s"
         )
-    return 0
-
-
-def _task_thresholds(text: str) -> dict[str, float] | float:
-    """``0.5`` or ``pong=0,breakout=10``: one threshold, or one per task label."""
-    if "=" not in text:
-        return _number("--threshold", text)
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip():
-            raise _CLIError(f"--threshold: {part!r} is not TASK=VALUE")
-        if name.strip() in out:
-            raise _CLIError(f"--threshold gives task {name.strip()!r} twice")
-        out[name.strip()] = _number("--threshold", value.strip())
-    return out
-
-
-def _run_reports(args: argparse.Namespace, bounds, resamples: int, seed_rng: int) -> int:
-    """`distscale report PATH --task COL`: one report per task and an index page."""
-    from distscale.io import read_population
-    from distscale.report.multi import make_reports
-
-    if args.path is None:
-        raise _CLIError("--task needs PATH (the bundled population has one task)")
-    missing = [f"--{n}" for n in ("scale", "seed", "value", "threshold") if not getattr(args, n)]
-    if missing:
-        raise _CLIError(f"with PATH, these options are required: {', '.join(missing)}")
-    threshold = _task_thresholds(args.threshold)
-    try:
-        pop = read_population(args.path, scale=args.scale, seed=args.seed, value=args.value,
-                              task=args.task, encoding=args.encoding)
-    except FileNotFoundError:
-        raise _CLIError(f"PATH {args.path!r}: no such file") from None
-    except (ValueError, TypeError) as err:
-        raise _CLIError(_file_error(args.path, err)) from None
-    if isinstance(threshold, dict):  # task labels are read as text from the command line
-        labels = {str(t): t for t in pop.tasks}
-        unknown = [t for t in threshold if t not in labels]
-        if unknown:
-            raise _CLIError(f"--threshold names tasks not in column {args.task!r}: "
-                            f"{', '.join(unknown[:5])}")
-        threshold = {labels[t]: v for t, v in threshold.items()}
-    try:
-        out = make_reports(
-            pop, threshold=threshold, higher_is_better=not args.lower_is_better,
-            bounds="auto" if bounds is None else tuple(bounds), out_dir=args.out,
-            n_resamples=resamples, rng=seed_rng, progress=not args.quiet,
-            overwrite=args.overwrite, inputs=[args.path],
-        )
-    except OutputPathError as err:
-        raise _CLIError(str(err).replace("`out_dir`", "--out").replace(
-            "overwrite=True (distscale report --overwrite)", "--overwrite")) from None
-    if not args.quiet:
-        print(f"wrote {out.index}: {len(out.reports)} task reports"
-              + (f", {len(out.failures)} not made" if out.failures else ""))
     return 0
 
 
