@@ -11,7 +11,9 @@
 * :func:`read_samples` and :func:`write_samples` read and write the plain
   per-sample format (one row per run x evaluation example).
 * :func:`summarize_runs` turns the trainer's per-length rows into one row
-  per run (no PyTorch needed).
+  per run (no PyTorch needed); :func:`summarize_trajectory` and
+  :func:`trajectory_population` read the trainer's checkpoint evaluations
+  (one row per run and step; a paired population with the step as the scale).
 * :func:`parse_size` turns model-size labels such as ``"160m"`` into numbers.
 
 The readers are strict: a malformed file (a row cut short, a column name given
@@ -24,7 +26,7 @@ from distscale.io.files import parse_size
 from distscale.io.layouts import read_run_folder, read_wide_population
 from distscale.io.lm_eval import read_lm_eval
 from distscale.io.lm_eval_samples import read_lm_eval_samples
-from distscale.io.run_table import summarize_runs
+from distscale.io.run_table import summarize_runs, summarize_trajectory, trajectory_population
 from distscale.io.samples import read_samples, write_samples
 from distscale.io.tables import read_population
 
@@ -37,5 +39,7 @@ __all__ = [
     "read_samples",
     "read_wide_population",
     "summarize_runs",
+    "summarize_trajectory",
+    "trajectory_population",
     "write_samples",
 ]

@@ -19,6 +19,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "for your platform)"
     ) from exc
 
+from distscale.io.run_table import summarize_trajectory, trajectory_population
 from distscale.train.arithmetic import AdditionTask
 from distscale.train.config import ModelConfig, TrainConfig, run_key
 from distscale.train.evaluate import EVAL_METRICS, evaluate_ensemble
@@ -69,7 +70,9 @@ __all__ = [
     "register_task",
     "run_key",
     "summarize_runs",
+    "summarize_trajectory",
     "task_from_dict",
     "train_ensemble",
     "train_population",
+    "trajectory_population",
 ]

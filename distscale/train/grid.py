@@ -23,7 +23,8 @@ from distscale.train.trainer import check_configs, check_seeds
 __all__ = ["Setting", "SweepGrid", "read_toml"]
 
 _PARTS = ("task", "model", "train")
-_CONFIG_KEYS = ("description", "seeds", "ensemble_size", "device", *_PARTS, "axes", "settings")
+_CONFIG_KEYS = ("description", "seeds", "ensemble_size", "device", "checkpoints",
+                "checkpoint_samples", *_PARTS, "axes", "settings")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,8 +233,9 @@ class SweepGrid:
         tables of overrides of the base, one setting each, which may also
         set their own ``seeds``) and ``axes`` (a
         table ``field = [values]``; the product of the axes is applied to
-        each setting). ``ensemble_size``, ``device`` and ``description`` are
-        read by :meth:`Sweep.from_config`. See ``examples/count_sweep.toml``.
+        each setting). ``ensemble_size``, ``device``, ``checkpoints``,
+        ``checkpoint_samples`` and ``description`` are read by
+        :meth:`Sweep.from_config`. See ``examples/count_sweep.toml``.
         ``config`` may also be the path of a TOML file.
         """
         if isinstance(config, (str, os.PathLike)):

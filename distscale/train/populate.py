@@ -14,10 +14,21 @@ import numpy as np
 import pandas as pd
 import torch
 
-from distscale.io.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS, summarize_runs
+from distscale.io.run_table import (
+    EVAL_METRICS,
+    RUN_COLUMNS,
+    TRAINING_COLUMNS,
+    TRAJECTORY_COLUMNS,
+    summarize_runs,
+)
 from distscale.train.config import ModelConfig, TrainConfig, check_int, run_key
 from distscale.train.tasks import Task
-from distscale.train.trainer import check_configs, check_seeds, train_ensemble
+from distscale.train.trainer import (
+    check_checkpoints,
+    check_configs,
+    check_seeds,
+    train_ensemble,
+)
 
 __all__ = ["choose_ensemble_size", "summarize_runs", "train_population"]
 
@@ -91,7 +102,9 @@ def train_population(
     samples: bool = False,
     level: str = "length",
     threads: int | None = None,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    checkpoints: int | Sequence[int] | None = None,
+    checkpoint_samples: int | None = None,
+) -> pd.DataFrame | tuple[pd.DataFrame, ...]:
     """Train a population of seeds of one setting and score every seed.
 
     Parameters
@@ -128,6 +141,16 @@ def train_population(
         fast on one thread as on two, and two one-thread processes beat one
         two-thread process; oversubscribed threads (more threads than free
         cores) can be many times slower. None leaves torch's setting alone.
+    checkpoints : int or sequence of int, optional
+        Also evaluate every seed during training: an int ``n`` means ``n``
+        evenly spaced checkpoints (``10``: after every 10% of the steps, the
+        last one the final model), a sequence lists the step counts (0 is the
+        initial model). Each checkpoint costs one evaluation (see
+        ``checkpoint_samples``); the final one reuses the final evaluation.
+        Adds the trajectory table to the returned tuple.
+    checkpoint_samples : int, optional
+        Test sequences per length at the checkpoints (default
+        ``train.eval_samples``); fewer make checkpoints cheaper.
 
     Returns
     -------
@@ -142,6 +165,13 @@ def train_population(
         the run columns ``train_loss`` (mean over the last 5% of steps),
         ``ensemble_size`` and ``seconds_per_seed`` (the only nondeterministic
         column). With ``samples=True``, a pair ``(table, samples)``.
+    trajectory : pandas.DataFrame
+        Only with ``checkpoints``, last in the returned tuple: one row per
+        seed, checkpoint and length, with the run columns, ``step``,
+        ``split``, ``length``, the metric columns and ``train_loss`` (mean
+        training loss since the previous checkpoint; NaN at step 0).
+        :func:`~distscale.io.run_table.trajectory_population` turns it into a
+        paired population with the step as the scale.
 
     Examples
     --------
@@ -166,6 +196,7 @@ def train_population(
         raise TypeError(f"`samples` must be True or False; got {samples!r}")
     if threads is not None:
         threads = check_int("train_population", "threads", threads, minimum=1)
+    check_checkpoints(checkpoints, train.steps)
     if ensemble_size is None:
         ensemble_size = choose_ensemble_size(task, model, train, n_seeds=len(seeds), device=device)
     else:
@@ -181,12 +212,13 @@ def train_population(
 
         bar = tqdm(total=train.steps * len(groups), desc=f"{task.name} training",
                    unit="step")
-    frames, sample_frames = [], []
+    frames, sample_frames, trajectories = [], [], []
     try:
         for group in groups:
             run = train_ensemble(
                 task, model, train, group, device=device,
                 progress=bar if bar is not None else False, samples=samples,
+                checkpoints=checkpoints, checkpoint_samples=checkpoint_samples,
             )
             cols = _run_columns(task, model, train, run.model.n_params)
             info = pd.DataFrame(
@@ -204,6 +236,10 @@ def train_population(
                 sample_frames.append(
                     info[list(RUN_COLUMNS)].merge(run.samples, on="seed", validate="1:m")
                 )
+            if run.trajectory is not None:
+                trajectories.append(
+                    info[list(RUN_COLUMNS)].merge(run.trajectory, on="seed", validate="1:m")
+                )
             del run
     finally:
         if bar is not None:
@@ -213,6 +249,9 @@ def train_population(
     table = pd.concat(frames, ignore_index=True)[order]
     if level == "run":
         table = summarize_runs(table)
+    out = [table]
     if samples:
-        return table, pd.concat(sample_frames, ignore_index=True)
-    return table
+        out.append(pd.concat(sample_frames, ignore_index=True))
+    if checkpoints is not None:
+        out.append(pd.concat(trajectories, ignore_index=True)[list(TRAJECTORY_COLUMNS)])
+    return out[0] if len(out) == 1 else tuple(out)

@@ -25,6 +25,14 @@ client can query it:
     column per table column (``TEXT``/``INTEGER``/``REAL``; floats are stored
     as 8-byte IEEE doubles, so values round-trip exactly), plus ``row`` (the
     row's position within its run) with primary key ``(run_id, row)``.
+``trajectories`` (only in stores of sweeps with ``checkpoints``)
+    The checkpoint evaluations of :func:`~distscale.train.train_population`
+    (``checkpoints=...``), one typed column per column of
+    :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS` plus ``row``, primary
+    key ``(run_id, row)``; written in the transaction of their run and
+    removed with it by :meth:`RunStore.clean`. Created on first use, so it
+    does not change the schema version; :meth:`RunStore.repair` does not
+    carry it over.
 ``leases``
     One row per run being trained: ``run_id`` (primary key, so a run has at
     most one lease), ``unit`` (the unit's key), ``owner`` (the driver,
@@ -63,7 +71,7 @@ from pathlib import Path
 import pandas as pd
 
 from distscale._lib.warnings import DroppedRowsWarning
-from distscale.io.run_table import summarize_runs
+from distscale.io.run_table import TRAJECTORY_COLUMNS, summarize_runs
 from distscale.train.store_check import (
     StoreCheck,
     StoreDamagedError,
@@ -77,7 +85,10 @@ from distscale.train.store_schema import (
     RESULT_COLUMNS,
     SCHEMA_VERSION,
     TABLE_COLUMNS,
+    TRAJECTORY_SQL_COLUMNS,
     schema,
+    trajectory_groups,
+    trajectory_schema,
 )
 
 __all__ = ["JOURNAL_MODES", "RESULT_COLUMNS", "SCHEMA_VERSION", "TABLE_COLUMNS", "RunStore",
@@ -272,6 +283,7 @@ class RunStore:
         versions: dict[str, str],
         owner: str | None = None,
         unit: str | None = None,
+        trajectory: pd.DataFrame | None = None,
     ) -> list[str]:
         """Write finished runs, each with all its rows, in one transaction.
 
@@ -288,6 +300,11 @@ class RunStore:
             and their open ``attempts`` closed (``committed``, or
             ``duplicate`` for runs another driver committed first) in the
             same transaction.
+        trajectory : pandas.DataFrame, optional
+            The runs' checkpoint evaluations (columns
+            :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS`, from
+            ``train_population(..., checkpoints=...)``), written to the
+            ``trajectories`` table with the runs they belong to.
 
         Returns
         -------
@@ -301,6 +318,11 @@ class RunStore:
             raise ValueError(
                 f"run table does not match the store schema: missing {missing}, extra {extra}"
             )
+        traj_groups = trajectory_groups(trajectory, table)
+        traj_names = list(TRAJECTORY_SQL_COLUMNS)
+        insert_traj = (f'INSERT INTO trajectories (run_id, "row", '
+                       f'{", ".join(chr(34) + n + chr(34) for n in traj_names)}) '
+                       f'VALUES ({", ".join("?" * (len(traj_names) + 2))})')
         stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         versions_json = json.dumps(versions, sort_keys=True)
         names = list(RESULT_COLUMNS)
@@ -311,6 +333,10 @@ class RunStore:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if traj_groups:
+                for statement in trajectory_schema():
+                    conn.execute(statement)
+            has_traj = "trajectories" in self._tables()
             done = {r[0] for r in conn.execute("SELECT run_id FROM runs")}
             for run_id, rows in table.groupby("run_id", sort=False):
                 if run_id in done:
@@ -341,6 +367,12 @@ class RunStore:
                     insert_rows,
                     ([run_id, i, *_plain(v)] for i, v in enumerate(values)),
                 )
+                if has_traj:
+                    conn.execute("DELETE FROM trajectories WHERE run_id = ?", (run_id,))
+                if run_id in traj_groups:
+                    steps = traj_groups[run_id][traj_names].astype(object).to_numpy().tolist()
+                    conn.executemany(
+                        insert_traj, ([run_id, i, *_plain(v)] for i, v in enumerate(steps)))
                 written.append(str(run_id))
             if owner is not None and unit is not None:
                 self._close_attempts(owner, unit, written, skipped, worker)
@@ -399,6 +431,38 @@ class RunStore:
         frame = frame.astype({"run_id": "str", **{c: _DTYPES[k] for c, k in
                                                    RESULT_COLUMNS.items()}})
         return frame[list(TABLE_COLUMNS)].reset_index(drop=True)
+
+    def trajectories(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+        """Checkpoint evaluations of the finished runs (of ``keys`` only, if given).
+
+        Runs trained with checkpoints (``Sweep(..., checkpoints=...)``) have
+        rows here; others have none. Ordered by ``run_id`` and the row's
+        position within its run (seed, step, split, length); columns
+        :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS`, ready for
+        :func:`~distscale.io.run_table.trajectory_population`. Runs with
+        missing result rows (see :meth:`check`) are left out.
+        """
+        names = ["run_id", *TRAJECTORY_SQL_COLUMNS]
+        if "trajectories" in self._tables():
+            quoted = ", ".join(f'x."{c}"' for c in names)
+            self._conn.execute("BEGIN")
+            try:
+                data = self._conn.execute(
+                    f"SELECT {quoted} FROM trajectories x JOIN runs r ON r.run_id = x.run_id "
+                    'ORDER BY x.run_id, x."row"').fetchall()
+                incomplete = set(check_consistency(self._conn, self.path).incomplete)
+            finally:
+                self._conn.execute("COMMIT")
+        else:
+            data, incomplete = [], set()
+        frame = pd.DataFrame(data, columns=names)
+        if incomplete:
+            frame = frame[~frame["run_id"].isin(list(incomplete))]
+        if keys is not None:
+            frame = frame[frame["run_id"].isin(list(keys))]
+        frame = frame.astype({"run_id": "str", **{c: _DTYPES[k] for c, k in
+                                                   TRAJECTORY_SQL_COLUMNS.items()}})
+        return frame[list(TRAJECTORY_COLUMNS)].reset_index(drop=True)
 
     def leases(self) -> pd.DataFrame:
         """The ``leases`` table: runs being trained, by which driver, until when."""

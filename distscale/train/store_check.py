@@ -211,8 +211,12 @@ def clean(conn: sqlite3.Connection, report: StoreCheck) -> list[str]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         fresh = _consistency(conn, report.path)
+        has_trajectories = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='trajectories'").fetchone()
         for run_id in fresh.incomplete:
             conn.execute("DELETE FROM results WHERE run_id = ?", (run_id,))
+            if has_trajectories:
+                conn.execute("DELETE FROM trajectories WHERE run_id = ?", (run_id,))
             conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
             requeued.append(run_id)
         for run_id in fresh.orphan_rows:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from distscale.io.run_table import EVAL_METRICS, RUN_COLUMNS, TRAINING_COLUMNS
+import pandas as pd
+
+from distscale.io.run_table import (
+    EVAL_METRICS,
+    RUN_COLUMNS,
+    TRAINING_COLUMNS,
+    TRAJECTORY_COLUMNS,
+)
 
 __all__ = ["JOURNAL_MODES", "READABLE_VERSIONS", "RESULT_COLUMNS", "SCHEMA_VERSION",
-           "TABLE_COLUMNS", "schema"]
+           "TABLE_COLUMNS", "TRAJECTORY_SQL_COLUMNS", "schema", "trajectory_schema"]
 
 SCHEMA_VERSION = 2
 #: Schema versions this distscale opens (older ones are upgraded when opened for writing).
@@ -26,6 +33,11 @@ RESULT_COLUMNS: dict[str, str] = {
 }
 #: Column order of the table, as :func:`~distscale.train.train_population` returns it.
 TABLE_COLUMNS = (*RUN_COLUMNS, "split", "length", *EVAL_METRICS, *TRAINING_COLUMNS)
+#: SQL type of every column of the trajectory table (after ``run_id``), in
+#: :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS` order.
+TRAJECTORY_SQL_COLUMNS: dict[str, str] = {
+    c: ("INTEGER" if c == "step" else RESULT_COLUMNS[c]) for c in TRAJECTORY_COLUMNS[1:]
+}
 
 
 def schema() -> list[str]:
@@ -79,3 +91,42 @@ V2_TABLES = [
     "CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id)",
     "CREATE INDEX IF NOT EXISTS leases_owner ON leases (owner)",
 ]
+
+
+def trajectory_schema() -> list[str]:
+    """The ``trajectories`` table (checkpoint evaluations), created on first use.
+
+    It is optional (a store without checkpoints never has it), so it does not
+    change the schema version: a store written with trajectories is still
+    read by a distscale that ignores them.
+    """
+    cols = ",\n  ".join(f'"{name}" {kind}' for name, kind in TRAJECTORY_SQL_COLUMNS.items())
+    return [
+        f"""CREATE TABLE IF NOT EXISTS trajectories (
+  run_id TEXT NOT NULL,
+  "row" INTEGER NOT NULL,
+  {cols},
+  PRIMARY KEY (run_id, "row")
+)""",
+    ]
+
+
+def trajectory_groups(trajectory: object, table: pd.DataFrame) -> dict:
+    """``trajectory`` (checkpoint evaluations) grouped by run, checked against ``table``.
+
+    None gives ``{}``. The frame must have every column of
+    :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS`, and only runs of
+    ``table`` (the finished runs it goes with).
+    """
+    if trajectory is None:
+        return {}
+    if not isinstance(trajectory, pd.DataFrame):
+        raise TypeError(f"`trajectory` must be a pandas DataFrame; got {type(trajectory).__name__}")
+    absent = [c for c in TRAJECTORY_COLUMNS if c not in trajectory.columns]
+    if absent:
+        raise ValueError(f"`trajectory` lacks column(s) {absent}; pass the trajectory table "
+                         "of train_population(..., checkpoints=...)")
+    strangers = sorted(set(trajectory["run_id"]) - set(table["run_id"]))
+    if strangers:
+        raise ValueError(f"`trajectory` has runs that `table` lacks: {strangers[:3]}")
+    return dict(tuple(trajectory.groupby("run_id", sort=False)))

@@ -40,6 +40,7 @@ from distscale.train.grid import Setting, SweepGrid, read_toml
 from distscale.train.leases import DEFAULT_LEASE, Heartbeat, LeaseBook, new_owner
 from distscale.train.populate import choose_ensemble_size, summarize_runs
 from distscale.train.store import JOURNAL_MODES, RunStore
+from distscale.train.trainer import check_sweep_checkpoints
 from distscale.train.workers import DaskRunner, InProcessRunner, LocalRunner, default_workers
 
 __all__ = ["Sweep", "SweepError", "SweepStatus", "UnitFailure"]
@@ -149,6 +150,15 @@ class Sweep:
     journal : {"wal", "delete"}, optional
         Journal mode of the store (see :class:`~distscale.train.RunStore`):
         ``"delete"`` for drivers on several machines sharing one file system.
+    checkpoints : int or sequence of int, optional
+        Also evaluate every run during training and store the evaluations
+        (the ``trajectories`` table; see :meth:`trajectory`): as in
+        :func:`~distscale.train.train_population`, ``10`` means after every
+        10% of the steps. Checkpoints do not change training or the run ids;
+        runs already in the store keep what they have.
+    checkpoint_samples : int, optional
+        Test sequences per length at the checkpoints (default the setting's
+        ``eval_samples``).
 
     Examples
     --------
@@ -176,6 +186,8 @@ class Sweep:
         ensemble_size: int | None = None,
         device: str = "cpu",
         journal: str | None = None,
+        checkpoints: int | Sequence[int] | None = None,
+        checkpoint_samples: int | None = None,
     ) -> None:
         if not isinstance(grid, SweepGrid):
             grid = SweepGrid(grid, seeds=seeds)
@@ -187,6 +199,8 @@ class Sweep:
             raise TypeError(f"`device` must be a string such as 'cpu'; got {device!r}")
         if journal is not None and journal not in JOURNAL_MODES:
             raise ValueError(f"`journal` must be 'wal' or 'delete'; got {journal!r}")
+        self.checkpoints, self.checkpoint_samples = check_sweep_checkpoints(
+            checkpoints, checkpoint_samples, [s.train.steps for s in grid.settings])
         self.grid, self.ensemble_size, self.device = grid, ensemble_size, device
         RunStore(store, journal=journal).close()  # now: a bad path fails here, not after training
         self.store = os.fspath(store)
@@ -198,13 +212,16 @@ class Sweep:
     ) -> Sweep:
         """A sweep from a configuration mapping or TOML file (:meth:`SweepGrid.from_config`).
 
-        Besides the grid, reads ``ensemble_size`` and ``device``.
+        Besides the grid, reads ``ensemble_size``, ``device``, ``checkpoints``
+        and ``checkpoint_samples``.
         """
         if isinstance(config, (str, os.PathLike)):
             config = read_toml(config)
         grid = SweepGrid.from_config(config)
         return cls(grid, store=store, ensemble_size=config.get("ensemble_size"),
-                   device=config.get("device", "cpu"), journal=journal)
+                   device=config.get("device", "cpu"), journal=journal,
+                   checkpoints=config.get("checkpoints"),
+                   checkpoint_samples=config.get("checkpoint_samples"))
 
     def __repr__(self) -> str:
         return f"Sweep({self.grid!r}, store={self.store!r})"
@@ -399,7 +416,7 @@ class Sweep:
             )
         configs = {k: (setting.task, setting.model, setting.train) for k in keys}
         return store.commit(table, configs, worker=result["worker"], versions=result["versions"],
-                            owner=owner, unit=unit.key)
+                            owner=owner, unit=unit.key, trajectory=result.get("trajectory"))
 
     def population(self, level: str = "length", *, allow_pending: bool = False) -> pd.DataFrame:
         """The sweep's table, read from the store, in grid order.
@@ -453,6 +470,36 @@ class Sweep:
         return table
 
 
+
+
+    def trajectory(self, *, allow_pending: bool = False) -> pd.DataFrame:
+        """The sweep's checkpoint evaluations, read from the store, in grid order.
+
+        One row per run, checkpoint and evaluated length (columns
+        :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS`); runs trained
+        without checkpoints have no rows. Pass one setting's rows to
+        :func:`~distscale.io.run_table.trajectory_population` for a paired
+        population with the step as the scale.
+
+        Parameters
+        ----------
+        allow_pending : bool, default False
+            Return the finished runs even if some are pending (otherwise an
+            error).
+        """
+        with RunStore(self.store, readonly=True) as store:
+            store.check()
+            keys = [k for keys in self.grid.keys for k in keys]
+            n_done = len(store.done_keys(keys))
+            table = store.trajectories(keys)
+        if n_done < self.grid.n_runs and not allow_pending:
+            raise ValueError(
+                f"{self.grid.n_runs - n_done} of {self.grid.n_runs} runs are not finished; "
+                "run sweep.run() first or pass allow_pending=True"
+            )
+        position = {k: i for i, k in enumerate(keys)}
+        order = table["run_id"].map(position)
+        return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
 
 
 def _seconds(name: str, value: object) -> float:
@@ -520,7 +567,9 @@ class _Loop:
             setting = self.sweep.grid.settings[unit.setting]
             payload = {"task": setting.task, "model": setting.model, "train": setting.train,
                        "seeds": list(unit.seeds), "device": self.sweep.device,
-                       "threads": self.threads, "in_process": self.in_process}
+                       "threads": self.threads, "in_process": self.in_process,
+                       "checkpoints": self.sweep.checkpoints,
+                       "checkpoint_samples": self.sweep.checkpoint_samples}
             self.tries[index] += 1
             try:
                 worker = self.runner.submit(index, payload)

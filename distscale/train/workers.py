@@ -77,13 +77,16 @@ def _train_unit(payload: dict[str, Any]) -> dict[str, Any]:
         if threads is not None and torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
         call_threads = None
-    table = train_population(
+    checkpoints = payload.get("checkpoints")
+    out = train_population(
         payload["task"], payload["model"], payload["train"], seeds=list(payload["seeds"]),
         ensemble_size=len(payload["seeds"]), progress=False, device=payload["device"],
-        threads=call_threads,
+        threads=call_threads, checkpoints=checkpoints,
+        checkpoint_samples=payload.get("checkpoint_samples"),
     )
-    return {"table": table, "worker": f"{socket.gethostname()}:{os.getpid()}",
-            "versions": _versions()}
+    table, trajectory = out if checkpoints is not None else (out, None)
+    return {"table": table, "trajectory": trajectory,
+            "worker": f"{socket.gethostname()}:{os.getpid()}", "versions": _versions()}
 
 
 # ------------------------------------------------------------------ runners
