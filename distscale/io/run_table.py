@@ -111,17 +111,7 @@ def summarize_runs(
         raise ValueError(
             f"`table` lacks column(s) {missing}; pass the per-length output of train_population"
         )
-    if split not in ("test", "train"):
-        raise ValueError(f"`split` must be 'test' or 'train'; got {split!r}")
-    rows = table[table["split"] == split]
-    if lengths is not None:
-        wanted = [_check_length(n) for n in lengths]
-        absent = sorted(set(wanted) - set(rows["length"].tolist()))
-        if absent:
-            raise ValueError(f"`lengths` {absent} were not evaluated (split {split!r})")
-        rows = rows[rows["length"].isin(wanted)]
-    if rows.empty:
-        raise ValueError(f"`table` has no rows with split {split!r}")
+    rows = _select_lengths(table, lengths, split, "summarize_runs")
     keys = [*RUN_COLUMNS, *TRAINING_COLUMNS]
     grouped = rows.groupby("run_id", sort=False)
     out = grouped[[*EVAL_METRICS]].mean()

@@ -262,6 +262,31 @@ class RunStore:
     def _has_tables(self) -> bool:
         return "runs" in self._tables()
 
+    def _complete_rows(self, table: str, names: list[str], keys: Sequence[str] | None,
+                       present: bool) -> pd.DataFrame:
+        """Rows of ``table`` (columns ``names``) of finished, complete runs, in store order.
+
+        The rows and the consistency check come from one snapshot; runs with
+        missing result rows are left out, and only ``keys`` are kept if given.
+        """
+        data, incomplete = [], set()
+        if present:
+            quoted = ", ".join(f'x."{c}"' for c in names)
+            self._conn.execute("BEGIN")
+            try:
+                data = self._conn.execute(
+                    f"SELECT {quoted} FROM {table} x JOIN runs r ON r.run_id = x.run_id "
+                    'ORDER BY x.run_id, x."row"').fetchall()
+                incomplete = set(check_consistency(self._conn, self.path).incomplete)
+            finally:
+                self._conn.execute("COMMIT")
+        frame = pd.DataFrame(data, columns=names)
+        if incomplete:
+            frame = frame[~frame["run_id"].isin(list(incomplete))]
+        if keys is not None:
+            frame = frame[frame["run_id"].isin(list(keys))]
+        return frame
+
     def done_keys(self, keys: Iterable[str] | None = None) -> set[str]:
         """``run_id`` of the finished runs (among ``keys``, if given).
 
@@ -411,23 +436,8 @@ class RunStore:
         :func:`~distscale.train.train_population` gives. Runs with missing
         rows and rows without a run (see :meth:`check`) are left out.
         """
-        if self._has_tables():
-            quoted = ", ".join(f'x."{c}"' for c in ("run_id", *RESULT_COLUMNS))
-            self._conn.execute("BEGIN")  # the rows and the check from one snapshot
-            try:
-                data = self._conn.execute(
-                    f"SELECT {quoted} FROM results x JOIN runs r ON r.run_id = x.run_id "
-                    'ORDER BY x.run_id, x."row"').fetchall()
-                incomplete = set(check_consistency(self._conn, self.path).incomplete)
-            finally:
-                self._conn.execute("COMMIT")
-        else:
-            data, incomplete = [], set()
-        frame = pd.DataFrame(data, columns=["run_id", *RESULT_COLUMNS])
-        if incomplete:
-            frame = frame[~frame["run_id"].isin(list(incomplete))]
-        if keys is not None:
-            frame = frame[frame["run_id"].isin(list(keys))]
+        frame = self._complete_rows("results", ["run_id", *RESULT_COLUMNS], keys,
+                                    self._has_tables())
         frame = frame.astype({"run_id": "str", **{c: _DTYPES[k] for c, k in
                                                    RESULT_COLUMNS.items()}})
         return frame[list(TABLE_COLUMNS)].reset_index(drop=True)
@@ -443,23 +453,8 @@ class RunStore:
         missing result rows (see :meth:`check`) are left out.
         """
         names = ["run_id", *TRAJECTORY_SQL_COLUMNS]
-        if "trajectories" in self._tables():
-            quoted = ", ".join(f'x."{c}"' for c in names)
-            self._conn.execute("BEGIN")
-            try:
-                data = self._conn.execute(
-                    f"SELECT {quoted} FROM trajectories x JOIN runs r ON r.run_id = x.run_id "
-                    'ORDER BY x.run_id, x."row"').fetchall()
-                incomplete = set(check_consistency(self._conn, self.path).incomplete)
-            finally:
-                self._conn.execute("COMMIT")
-        else:
-            data, incomplete = [], set()
-        frame = pd.DataFrame(data, columns=names)
-        if incomplete:
-            frame = frame[~frame["run_id"].isin(list(incomplete))]
-        if keys is not None:
-            frame = frame[frame["run_id"].isin(list(keys))]
+        frame = self._complete_rows("trajectories", names, keys,
+                                    "trajectories" in self._tables())
         frame = frame.astype({"run_id": "str", **{c: _DTYPES[k] for c, k in
                                                    TRAJECTORY_SQL_COLUMNS.items()}})
         return frame[list(TRAJECTORY_COLUMNS)].reset_index(drop=True)
