@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from distscale._lib.validation import check_one_of
+
 __all__ = [
     "ConfidenceInterval",
     "Interval",
@@ -233,6 +235,34 @@ class IntervalArrays:
             self.ci_high,  # type: ignore[attr-defined]
             level=getattr(self, "confidence_level", None),
             method=getattr(self, "method", None),
+        )
+
+
+class StatisticColumns(IntervalArrays):
+    """Mixin of results that hold several statistics per scale, one column each.
+
+    The result has ``statistics`` (the column names) and ``estimates``,
+    ``ci_low``, ``ci_high`` of shape ``(n_scales, n_statistics)``;
+    :meth:`estimate` and :meth:`interval` read one statistic by name.
+    """
+
+    def _column(self, statistic: str) -> int:
+        statistics = self.statistics  # type: ignore[attr-defined]
+        check_one_of("statistic", statistic, statistics)
+        return statistics.index(statistic)
+
+    def estimate(self, statistic: str) -> np.ndarray:
+        """Point estimates of one statistic at every scale."""
+        return self.estimates[:, self._column(statistic)]  # type: ignore[attr-defined]
+
+    def interval(self, statistic: str) -> ConfidenceInterval:
+        """Confidence bounds of one statistic across scales (arrays in a ConfidenceInterval)."""
+        c = self._column(statistic)
+        return ConfidenceInterval(
+            self.ci_low[:, c],  # type: ignore[attr-defined]
+            self.ci_high[:, c],  # type: ignore[attr-defined]
+            level=self.confidence_level,  # type: ignore[attr-defined]
+            method=self.method,  # type: ignore[attr-defined]
         )
 
 

@@ -26,8 +26,8 @@ from distscale._lib.docs import fill_doc
 from distscale._lib.errors import ColumnNotFoundError
 from distscale._lib.results import (
     ConfidenceInterval,
-    IntervalArrays,
     Result,
+    StatisticColumns,
     frozen,
     pick,
     scale_labels,
@@ -37,7 +37,6 @@ from distscale._lib.validation import (
     check_bool,
     check_confidence_level,
     check_n_resamples,
-    check_one_of,
     check_rng,
     check_threshold,
     format_labels,
@@ -96,7 +95,7 @@ def _scale_statistic(
 
 # ------------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False, repr=False)
-class ConditionComparison(IntervalArrays, Result):
+class ConditionComparison(StatisticColumns, Result):
     """Condition A minus condition B at every scale, with seed-bootstrap CIs.
 
     Returned by :func:`compare_conditions`. Rows follow :attr:`scales`,
@@ -192,21 +191,6 @@ class ConditionComparison(IntervalArrays, Result):
             f"ConditionComparison({a!r} - {b!r} by {self.by!r}, {len(self.scales)} scales, "
             f"success: {rule}, {self.confidence_level:.0%} {self.method} CIs, "
             f"{len(self.notes)} notes)"
-        )
-
-    def _column(self, statistic: str) -> int:
-        check_one_of("statistic", statistic, self.statistics)
-        return self.statistics.index(statistic)
-
-    def estimate(self, statistic: str) -> np.ndarray:
-        """Point estimates of one statistic at every scale."""
-        return self.estimates[:, self._column(statistic)]
-
-    def interval(self, statistic: str) -> ConfidenceInterval:
-        """Confidence bounds of one statistic across scales (arrays in a ConfidenceInterval)."""
-        c = self._column(statistic)
-        return ConfidenceInterval(
-            self.ci_low[:, c], self.ci_high[:, c], level=self.confidence_level, method=self.method
         )
 
     def overall(self, statistic: str) -> tuple[float, ConfidenceInterval]:

@@ -24,9 +24,8 @@ import pandas as pd
 
 from distscale._lib.docs import fill_doc
 from distscale._lib.results import (
-    ConfidenceInterval,
-    IntervalArrays,
     Result,
+    StatisticColumns,
     frozen,
     pick,
     scale_labels,
@@ -189,7 +188,7 @@ def _curve_statistic(
 
 
 @dataclass(frozen=True, eq=False)
-class SummaryCurves(IntervalArrays, Result):
+class SummaryCurves(StatisticColumns, Result):
     """Per-scale summary statistics of a seed population, with bootstrap CIs.
 
     Returned by :func:`summary_curves`. Arrays are read-only; rows follow
@@ -252,21 +251,6 @@ class SummaryCurves(IntervalArrays, Result):
             f"SummaryCurves({len(self.scales)} scales, metric={self.metric!r}, success: "
             f"{rule}, {self.confidence_level:.0%} {self.method} CIs from "
             f"{self.n_resamples} resamples)"
-        )
-
-    def _column(self, statistic: str) -> int:
-        check_one_of("statistic", statistic, self.statistics)
-        return self.statistics.index(statistic)
-
-    def estimate(self, statistic: str) -> np.ndarray:
-        """Point estimates of one statistic at every scale."""
-        return self.estimates[:, self._column(statistic)]
-
-    def interval(self, statistic: str) -> ConfidenceInterval:
-        """Confidence bounds of one statistic across scales (arrays in a ConfidenceInterval)."""
-        c = self._column(statistic)
-        return ConfidenceInterval(
-            self.ci_low[:, c], self.ci_high[:, c], level=self.confidence_level, method=self.method
         )
 
     def to_frame(self) -> pd.DataFrame:
