@@ -23,20 +23,15 @@ import distscale.train.sweep as sweep_module  # noqa: E402
 import distscale.train.workers as workers_module  # noqa: E402
 from distscale.cli import main  # noqa: E402
 from distscale.train import (  # noqa: E402
-    CountTask,
-    ModelConfig,
     RunStore,
     Sweep,
     SweepError,
     SweepGrid,
-    TrainConfig,
     train_population,
 )
 from distscale.train.leases import Heartbeat, LeaseBook, new_owner, owner_dead  # noqa: E402
+from tests.train._small_sweep import MODEL, TASK, TRAIN, sweep_config  # noqa: E402
 
-TASK = CountTask(train_lengths=(1, 2, 3), test_lengths=(4, 5), n_numbers=8)
-MODEL = ModelConfig(depth=1, width=16, heads=2)
-TRAIN = TrainConfig(steps=20, batch_size=8, eval_samples=8)
 FOREIGN = "elsewhere.example:4242:feedbeef"  # a driver on another machine: never known dead
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -264,21 +259,4 @@ def test_run_argument_errors(tmp_path, kwargs, pattern):
         small_sweep(tmp_path / "r.sqlite").run(workers=0, **kwargs)
 
 
-CONFIG = """
-seeds = 2
-ensemble_size = 2
-[task]
-name = "count"
-train_lengths = [1, 2, 3]
-test_lengths = "4-5"
-n_numbers = 8
-[model]
-width = 16
-heads = 2
-[train]
-steps = 20
-batch_size = 8
-eval_samples = 8
-[axes]
-depth = [1, 2]
-"""
+CONFIG = sweep_config(seeds=2)

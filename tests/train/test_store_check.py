@@ -22,39 +22,16 @@ torch = pytest.importorskip("torch")
 from distscale._lib.warnings import DroppedRowsWarning  # noqa: E402
 from distscale.cli import main  # noqa: E402
 from distscale.train import (  # noqa: E402
-    CountTask,
-    ModelConfig,
     RunStore,
     StoreDamagedError,
     Sweep,
     SweepGrid,
-    TrainConfig,
     read_store,
     train_population,
 )
+from tests.train._small_sweep import MODEL, NONDETERMINISTIC, TASK, TRAIN, sweep_config  # noqa: E402
 
-TASK = CountTask(train_lengths=(1, 2, 3), test_lengths=(4, 5), n_numbers=8)
-MODEL = ModelConfig(depth=1, width=16, heads=2)
-TRAIN = TrainConfig(steps=20, batch_size=8, eval_samples=8)
-NONDETERMINISTIC = ["seconds_per_seed"]
-CONFIG = """
-seeds = 2
-ensemble_size = 2
-[task]
-name = "count"
-train_lengths = [1, 2, 3]
-test_lengths = "4-5"
-n_numbers = 8
-[model]
-width = 16
-heads = 2
-[train]
-steps = 20
-batch_size = 8
-eval_samples = 8
-[axes]
-depth = [1, 2]
-"""
+CONFIG = sweep_config(seeds=2)
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

@@ -26,25 +26,18 @@ torch = pytest.importorskip("torch")
 
 from distscale.cli import main  # noqa: E402
 from distscale.train import (  # noqa: E402
-    CountTask,
     ModelConfig,
     RunStore,
     Sweep,
     SweepError,
     SweepGrid,
-    TrainConfig,
     read_store,
     run_key,
     summarize_runs,
     train_population,
 )
 from tests._helpers import REPO_ROOT  # noqa: E402
-
-TASK = CountTask(train_lengths=(1, 2, 3), test_lengths=(4, 5), n_numbers=8)
-MODEL = ModelConfig(depth=1, width=16, heads=2)
-TRAIN = TrainConfig(steps=20, batch_size=8, eval_samples=8)
-NONDETERMINISTIC = ["seconds_per_seed"]
-
+from tests.train._small_sweep import MODEL, NONDETERMINISTIC, TASK, TRAIN, sweep_config  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -578,24 +571,7 @@ def test_dask_local_cluster_equals_local_run(tmp_path, reference, capsys):
 
 
 # -------------------------------------------------------------------- CLI
-CONFIG = """
-seeds = 4
-ensemble_size = 2
-[task]
-name = "count"
-train_lengths = [1, 2, 3]
-test_lengths = "4-5"
-n_numbers = 8
-[model]
-width = 16
-heads = 2
-[train]
-steps = 20
-batch_size = 8
-eval_samples = 8
-[axes]
-depth = [1, 2]
-"""
+CONFIG = sweep_config(seeds=4)
 
 
 def test_cli_train_matches_sweep(tmp_path, reference, capsys):
