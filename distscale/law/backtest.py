@@ -178,12 +178,6 @@ class BacktestResult(Result):
             "scale", "n_seeds", "score", "model", "value", "ci_low", "ci_high", "difference",
             "diff_ci_low", "diff_ci_high", "verdict"])  # fmt: skip
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw with :func:`distscale.plot.law.backtest` (imports matplotlib)."""
-        import importlib
-
-        return importlib.import_module("distscale.plot.law").backtest(self, ax=ax, **kwargs)
-
 
 def _subset(pop: Population, scales: np.ndarray, metric: Hashable) -> Population:
     frame = pop.to_frame()

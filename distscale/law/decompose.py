@@ -146,13 +146,6 @@ class LawMeanDecomposition(Result):
         emp = self.empirical.to_frame().assign(source="empirical")
         return pd.concat([law, emp[law.columns]], ignore_index=True)
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw with :func:`distscale.plot.law.law_decomposition` (imports matplotlib)."""
-        import importlib
-
-        return importlib.import_module("distscale.plot.law").law_decomposition(
-            self, ax=ax, **kwargs)
-
 
 def decompose_law_mean(law: object, *, n_resamples: int | None = None,
                        rng: object = None) -> LawMeanDecomposition:

@@ -134,6 +134,17 @@ class Transform:
                 return -np.log(self.hi - y)
         return np.zeros_like(y)
 
+    def inside(self) -> float:
+        """A value strictly inside the range (a placeholder where a value is not used)."""
+        lo, hi = self.lo, self.hi
+        if math.isfinite(lo) and math.isfinite(hi):
+            return (lo + hi) / 2
+        if math.isfinite(lo):
+            return lo + 1.0
+        if math.isfinite(hi):
+            return hi - 1.0
+        return 0.0
+
     def describe(self) -> str:
         return {
             "identity": "Gaussian",
@@ -238,7 +249,7 @@ def layout(
         if math.isfinite(at[part]):
             masks[part] = valid & (y == at[part])
     cont = valid & ~masks["F"] & ~masks["S"]
-    z = np.where(cont, transform.forward(np.where(cont, y, _inside(transform))), 0.0)
+    z = np.where(cont, transform.forward(np.where(cont, y, transform.inside())), 0.0)
     if not np.all(np.isfinite(z)):
         bad = np.argwhere(~np.isfinite(z))
         raise ValueError(
@@ -247,18 +258,6 @@ def layout(
         )
     side = cont & success_mask(y, threshold, higher_is_better)
     return Layout(y, z, valid, cont, masks["F"], masks["S"], side, at["F"], at["S"], notes)
-
-
-def _inside(transform: Transform) -> float:
-    """A value strictly inside the transform's range (a placeholder for padded entries)."""
-    lo, hi = transform.lo, transform.hi
-    if math.isfinite(lo) and math.isfinite(hi):
-        return (lo + hi) / 2
-    if math.isfinite(lo):
-        return lo + 1.0
-    if math.isfinite(hi):
-        return hi - 1.0
-    return 0.0
 
 
 @dataclass(frozen=True)

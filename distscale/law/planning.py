@@ -100,12 +100,6 @@ class SeedPlan(Result):
         return self.curve.assign(goal=self.goal, quantity=self.quantity, target=self.target)[
             ["goal", "quantity", "target", "n", "value", "ci_low", "ci_high"]]
 
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw the curve with :func:`distscale.plot.law.seed_plan` (imports matplotlib)."""
-        import importlib
-
-        return importlib.import_module("distscale.plot.law").seed_plan(self, ax=ax, **kwargs)
-
 
 # ========================================================================== P(success)
 def binomial_coverage(n: np.ndarray, p: float, half_width: float) -> np.ndarray:

@@ -260,7 +260,7 @@ class PredictiveDistribution(Result):
         y = check_finite_array("y", np.atleast_1d(np.asarray(y, dtype=float)))
         t = self.transform
         inside = (y > t.lo) & (y < t.hi)
-        safe = np.where(inside, y, _mid(t))
+        safe = np.where(inside, y, t.inside())
         z = np.where(inside, t.forward(safe), 0.0)
         jac = np.where(inside, np.exp(t.log_jacobian(safe)), 0.0)
         _, wcf, wcs, _ = (w[:, :, None] for w in self._weights())
@@ -461,21 +461,3 @@ class PredictiveDistribution(Result):
         out.insert(2, "extrapolated", out["scale"].map(ext).astype(bool))
         return out[["scale", "k", "extrapolated", "quantity", "level", "estimate", "ci_low",
                     "ci_high"]]
-
-    def plot(self, ax: object = None, **kwargs: object) -> object:
-        """Draw with :func:`distscale.plot.law.predictive_distribution` (imports matplotlib)."""
-        import importlib
-
-        return importlib.import_module("distscale.plot.law").predictive_distribution(
-            self, ax=ax, **kwargs)
-
-
-def _mid(t: Transform) -> float:
-    lo, hi = t.lo, t.hi
-    if math.isfinite(lo) and math.isfinite(hi):
-        return (lo + hi) / 2
-    if math.isfinite(lo):
-        return lo + 1.0
-    if math.isfinite(hi):
-        return hi - 1.0
-    return 0.0

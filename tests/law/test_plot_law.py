@@ -67,3 +67,14 @@ def test_backtest_and_plan_and_decomposition(law):
     dec = law.decompose_mean(rng=0)
     assert draw(dec) is not None
     plt.close("all")
+
+
+def test_results_plot_through_draw(law):
+    """Every law result's ``.plot()`` is ``distscale.plot.draw`` (the Result contract)."""
+    pred = law.predict(2 * SCALES[-1])
+    plan = seeds_needed("p_success", p=0.5, half_width=0.1)
+    dec = law.decompose_mean(rng=0)
+    for result in (pred, plan, dec):
+        ax = result.plot()
+        assert ax.get_lines() or ax.collections
+        plt.close("all")
