@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from distscale.io.files import check_encoding, check_file, decode_text
+from distscale.io.files import check_encoding, check_file, decode_text, seed_label
 from distscale.io.tables import read_table_file
 from distscale.population import Population
 
@@ -59,11 +59,6 @@ def _compile(pattern: object) -> re.Pattern[str]:
             f"`pattern` may name only the groups seed, scale and metric; got {sorted(extra)}"
         )
     return compiled
-
-
-def _label(raw: str) -> object:
-    """A seed label: an int when it is written as one, else the text."""
-    return int(raw) if re.fullmatch(r"[+-]?\d+", raw) else raw
 
 
 def _number(raw: str, what: str, where: str) -> float:
@@ -194,7 +189,7 @@ def read_wide_population(
     scale_name = "scale" if in_name else scale
     pieces, owner = [], {}
     for column, m in matched:
-        seed = _label(m.group("seed"))
+        seed = seed_label(m.group("seed"))
         metric = m.group("metric") if "metric" in regex.groupindex else value
         cells = pd.to_numeric(frame[column], errors="coerce")
         bad = frame[column].notna() & cells.isna()
