@@ -118,5 +118,6 @@ ax.set_xticks(range(len(pop.scales)),
                for s, t in zip(pop.scales, ax.get_xticklabels(), strict=True)])
 ax.set_xlabel("width, parameters (seeds)")
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_bimodal_histograms.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_bimodal_histograms")
+# ``plot_bimodal_histograms.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_bimodal_histograms", overwrite=True)

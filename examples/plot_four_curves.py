@@ -113,5 +113,6 @@ ax.set_ylim(ax.right_ax.get_ylim())
 ax.set_xticks(curves.scales, [f"{t.get_text()}\nwidth {width_of[s]}"
                               for s, t in zip(curves.scales, ax.get_xticklabels(), strict=True)])
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_four_curves.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_four_curves")
+# ``plot_four_curves.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_four_curves", overwrite=True)

@@ -145,5 +145,6 @@ for step in ("final", 1000):
 # whole distribution moved, so at that checkpoint the larger models really
 # are worse, not just less often successful.
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_inverse_scaling.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_inverse_scaling")
+# ``plot_inverse_scaling.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_inverse_scaling", overwrite=True)

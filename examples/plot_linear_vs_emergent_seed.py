@@ -108,5 +108,6 @@ ax.set_ylim(-0.02, 1.25)
 ax.legend(loc="upper left", fontsize="small")
 ax.set_title("The most linear and the most emergent seed")
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_linear_vs_emergent_seed.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_linear_vs_emergent_seed")
+# ``plot_linear_vs_emergent_seed.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_linear_vs_emergent_seed", overwrite=True)

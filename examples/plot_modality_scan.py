@@ -120,5 +120,6 @@ print(comp.pivot_table(index="scale", columns=["parameter", "component"], values
 fig = distscale.plot.modality_scan(scan_p)
 fig.set_size_inches(8.5, 7.5)
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_modality_scan.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_modality_scan")
+# ``plot_modality_scan.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_modality_scan", overwrite=True)

@@ -113,4 +113,4 @@ diff = seeds_needed("difference", what="mean_success", law=full, at=(largest, 2 
 print(diff)
 ax = diff.plot()
 
-show_or_save("plot_predict_next_scale")
+show_or_save("plot_predict_next_scale", overwrite=True)

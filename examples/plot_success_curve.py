@@ -74,5 +74,6 @@ ax.set_ylabel("P(exact match > 0.5)")
 ax.set_xticks(curve.scales, [f"{t.get_text()}\nwidth {width_of[s]}"
                              for s, t in zip(curve.scales, ax.get_xticklabels(), strict=True)])
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_success_curve.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_success_curve")
+# ``plot_success_curve.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_success_curve", overwrite=True)

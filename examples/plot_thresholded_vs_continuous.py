@@ -121,5 +121,6 @@ print(res.persistence())
 fig = distscale.plot.metric_comparison(res)
 fig.set_size_inches(16, 7.6)
 # Run on its own, the script shows the figure in a window, or saves it as
-# ``plot_thresholded_vs_continuous.png`` (150 dpi) in the current folder where there is no display.
-show_or_save("plot_thresholded_vs_continuous")
+# ``plot_thresholded_vs_continuous.png`` (150 dpi) in the current folder where there is no display
+# (replacing that file from an earlier run).
+show_or_save("plot_thresholded_vs_continuous", overwrite=True)

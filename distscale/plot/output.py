@@ -16,8 +16,8 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-from distscale._lib.outputs import atomic_path
-from distscale._lib.validation import check_int
+from distscale._lib.outputs import OutputPathError, atomic_path
+from distscale._lib.validation import check_bool, check_int
 
 __all__ = ["show_or_save"]
 
@@ -32,7 +32,9 @@ def _is_interactive_backend() -> bool:
     return name not in _NON_INTERACTIVE
 
 
-def show_or_save(stem: str, *, directory: str | os.PathLike = ".", dpi: int = 150) -> list[Path]:
+def show_or_save(
+    stem: str, *, directory: str | os.PathLike = ".", dpi: int = 150, overwrite: bool = False
+) -> list[Path]:
     """Show the open figures, or save them as PNG files where nothing can be shown.
 
     With an interactive backend (a window, a notebook) this is ``plt.show()``
@@ -51,6 +53,9 @@ def show_or_save(stem: str, *, directory: str | os.PathLike = ".", dpi: int = 15
         An existing folder to write into.
     dpi : int, default 150
         Resolution of the PNG files.
+    overwrite : bool, default False
+        Replace files of those names that are already there. Without it an
+        existing file is an error and nothing is written.
 
     Returns
     -------
@@ -63,6 +68,8 @@ def show_or_save(stem: str, *, directory: str | os.PathLike = ".", dpi: int = 15
     TypeError, ValueError
         ``stem`` not a non-empty file name, ``directory`` not an existing
         folder, or ``dpi`` not a positive integer.
+    OutputPathError
+        A file to be written exists and ``overwrite`` is False.
 
     Examples
     --------
@@ -88,15 +95,22 @@ def show_or_save(stem: str, *, directory: str | os.PathLike = ".", dpi: int = 15
     if not folder.is_dir():
         raise ValueError(f"`directory` must be an existing folder, got '{folder}'")
     dpi = check_int("dpi", dpi, 1)
+    overwrite = check_bool("overwrite", overwrite)
     if _is_interactive_backend():
         plt.show()
         return []
     if "sphinx_gallery" in sys.modules:
         return []  # the gallery's scraper saves the figures
     numbers = plt.get_fignums()
+    names = [f"{stem}.png"] if len(numbers) == 1 else [f"{stem}-{i}.png" for i in
+                                                       range(1, len(numbers) + 1)]
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not overwrite:
+        raise OutputPathError(
+            "stem", f"'{folder / existing[0]}' exists; pass overwrite=True to replace it, or "
+            "choose another `stem` or `directory`")
     written = []
-    for i, number in enumerate(numbers, start=1):
-        name = f"{stem}.png" if len(numbers) == 1 else f"{stem}-{i}.png"
+    for number, name in zip(numbers, names, strict=True):
         target = folder / name
         with atomic_path(target) as tmp:
             plt.figure(number).savefig(tmp, dpi=dpi, format="png")

@@ -71,9 +71,24 @@ def test_interactive_backend_shows(tmp_path, monkeypatch):
         ({"stem": "x", "directory": "/no/such/folder"}, ValueError, "`directory` must be an"),
         ({"stem": "x", "dpi": 0}, ValueError, "dpi"),
         ({"stem": "x", "dpi": 1.5}, TypeError, "dpi"),
+        ({"stem": "x", "overwrite": "yes"}, TypeError, "overwrite"),
     ],
 )
 def test_bad_arguments(tmp_path, kwargs, error, match):
     kwargs.setdefault("directory", tmp_path)
     with pytest.raises(error, match=match):
         show_or_save(**kwargs)
+
+
+def test_an_existing_file_is_not_replaced_without_overwrite(tmp_path, monkeypatch):
+    from distscale._lib.outputs import OutputPathError
+
+    monkeypatch.delitem(sys.modules, "sphinx_gallery", raising=False)
+    mine = tmp_path / "curve.png"
+    mine.write_bytes(b"my own picture")
+    plt.figure()
+    with pytest.raises(OutputPathError, match=r"curve\.png' exists; pass overwrite=True"):
+        show_or_save("curve", directory=tmp_path)
+    assert mine.read_bytes() == b"my own picture"
+    paths = show_or_save("curve", directory=tmp_path, overwrite=True)
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
