@@ -9,6 +9,8 @@ PATH it runs on the bundled PolyPythias population (final checkpoint).
 [--workers N]`` runs (or resumes) the training sweep described by a TOML
 file (see ``examples/count_sweep.toml`` and ``docs/training.md``); needs the
 ``torch`` extra, and ``dask`` for ``--scheduler``.
+An LM population config (a ``[population]`` table, ``docs/lm.md``) runs the
+same way.
 
 ``distscale report [PATH] --scale COL --seed COL --value COL --threshold T
 [--bounds LO HI] [--lower-is-better] [--out DIR]`` runs every analysis and
@@ -141,7 +143,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run or resume a training sweep (needs the torch extra)",
         description=(
             "Train every (setting, seed) run of the sweep in CONFIG (TOML; see "
-            "examples/count_sweep.toml) that the SQLite store does not hold yet, on local "
+            "examples/count_sweep.toml, or an LM seed population with a [population] table: "
+            "examples/configs/lm_synthetic.toml, docs/lm.md) that the SQLite store does not "
+            "hold yet, on local "
             "worker processes or a Dask scheduler. Rerun the same command to resume; several "
             "commands may work one store at once (units are leased in the store)."
         ),

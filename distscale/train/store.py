@@ -7,7 +7,7 @@ return tables; any number of processes may read. Several drivers may work
 one store at once: they claim units through the ``leases`` table
 (:mod:`distscale.train.leases`).
 
-Schema (``schema_version`` 2), kept deliberately plain so that any SQLite
+Schema (``schema_version`` 3), kept deliberately plain so that any SQLite
 client can query it:
 
 ``meta(key TEXT PRIMARY KEY, value TEXT)``
@@ -19,12 +19,21 @@ client can query it:
     ``to_dict()``), ``n_rows`` (rows the run has in ``results``),
     ``ensemble_size``, ``seconds_per_seed``, ``finished_at`` (UTC, ISO 8601),
     ``worker`` (``host:pid`` that trained it) and ``versions`` (JSON:
-    distscale, torch, python of the worker).
+    distscale, torch, python of the worker) and ``kind``: the unit kind that
+    trained it, ``synthetic`` (a task of :mod:`distscale.train.tasks`; its rows
+    are in ``results``) or ``lm`` (an LM seed population of
+    :mod:`distscale.train.lm`; its one row is in ``lm_results``).
 ``results``
     The tidy rows of :func:`~distscale.train.train_population`, one typed SQL
     column per table column (``TEXT``/``INTEGER``/``REAL``; floats are stored
     as 8-byte IEEE doubles, so values round-trip exactly), plus ``row`` (the
     row's position within its run) with primary key ``(run_id, row)``.
+``lm_results``
+    The rows of ``lm`` runs, one per (ratio, seed) run: the columns of
+    :func:`~distscale.train.lm.lm_population` (``ratio``, ``seed``, ``acc``,
+    ``acc_norm``, ``nll``, ``p_correct``, ``lm_loss``, ...; see
+    :data:`~distscale.train.store_schema.LM_RESULT_COLUMNS`), typed as in
+    ``results``, plus ``row``.
 ``trajectories`` (only in stores of sweeps with ``checkpoints``)
     The checkpoint evaluations of :func:`~distscale.train.train_population`
     (``checkpoints=...``), one typed column per column of
@@ -46,6 +55,9 @@ client can query it:
     (the driver stopped) or ``abandoned`` (its driver died or its lease
     expired and another driver took the run over).
 
+Stores of schema versions 1 and 2 are read as they are and upgraded in place
+(new tables, ``runs.kind`` = ``synthetic``) when opened for writing.
+
 A run's ``runs`` row and all its ``results`` rows are written in one
 transaction, so a run is wholly present or absent; rows that go missing later
 (a damaged file, a hand edit) are found by :meth:`RunStore.check`
@@ -64,14 +76,12 @@ import json
 import os
 import sqlite3
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from distscale._lib.warnings import DroppedRowsWarning
-from distscale.io.run_table import TRAJECTORY_COLUMNS, summarize_runs
+from distscale.io.run_table import TRAJECTORY_COLUMNS
 from distscale.train.store_check import (
     StoreCheck,
     StoreDamagedError,
@@ -81,12 +91,14 @@ from distscale.train.store_check import (
 )
 from distscale.train.store_schema import (
     JOURNAL_MODES,
+    KINDS,
     READABLE_VERSIONS,
     RESULT_COLUMNS,
+    RUNS_COLUMNS,
     SCHEMA_VERSION,
     TABLE_COLUMNS,
     TRAJECTORY_SQL_COLUMNS,
-    schema,
+    migrate,
     trajectory_groups,
     trajectory_schema,
 )
@@ -176,6 +188,13 @@ class RunStore:
     def _setup(self, readonly: bool, journal: str | None) -> None:
         conn = self._conn
         tables = self._tables()
+        if "lm_runs" in tables and "meta" not in tables:
+            raise ValueError(
+                f"`store` {str(self.path)!r} is an LM store of the former LM runner (tables "
+                "lm_runs, lm_meta), which Sweep does not write to; read it with "
+                "distscale.train.lm.read_lm_store, or copy its runs into a run store with "
+                "distscale.train.lm.upgrade_lm_store(old, new) and go on from there"
+            )
         if tables and "meta" not in tables:
             raise ValueError(
                 f"`store` {str(self.path)!r} is a SQLite database of another program "
@@ -198,10 +217,9 @@ class RunStore:
         conn.execute("PRAGMA foreign_keys=ON")
         if version == SCHEMA_VERSION:
             return
-        conn.execute("BEGIN IMMEDIATE")  # create, or upgrade version 1 (add the lease tables)
+        conn.execute("BEGIN IMMEDIATE")  # create, or upgrade versions 1 and 2
         try:
-            for statement in schema():
-                conn.execute(statement)
+            migrate(conn)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('created_by', 'distscale')")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
@@ -309,13 +327,16 @@ class RunStore:
         owner: str | None = None,
         unit: str | None = None,
         trajectory: pd.DataFrame | None = None,
+        kind: str = "synthetic",
     ) -> list[str]:
         """Write finished runs, each with all its rows, in one transaction.
 
         Parameters
         ----------
         table : pandas.DataFrame
-            Per-length rows of one or more runs (columns :data:`TABLE_COLUMNS`).
+            Per-length rows of one or more runs (columns :data:`TABLE_COLUMNS`),
+            or for ``kind="lm"`` one row per run (columns
+            :data:`~distscale.train.store_schema.LM_TABLE_COLUMNS`).
         configs : dict
             ``run_id -> (task, model, train)`` for every run in ``table``.
         worker, versions :
@@ -330,6 +351,8 @@ class RunStore:
             :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS`, from
             ``train_population(..., checkpoints=...)``), written to the
             ``trajectories`` table with the runs they belong to.
+        kind : {"synthetic", "lm"}, default "synthetic"
+            The unit kind: where the rows go (``results`` or ``lm_results``).
 
         Returns
         -------
@@ -337,8 +360,11 @@ class RunStore:
             The ``run_id`` written; runs already in the store are skipped
             (never written twice).
         """
-        missing = [c for c in TABLE_COLUMNS if c not in table.columns]
-        extra = [c for c in table.columns if c not in TABLE_COLUMNS]
+        if kind not in KINDS:
+            raise ValueError(f"`kind` must be one of {list(KINDS)}; got {kind!r}")
+        target, sql_columns, table_columns = KINDS[kind]
+        missing = [c for c in table_columns if c not in table.columns]
+        extra = [c for c in table.columns if c not in table_columns]
         if missing or extra:
             raise ValueError(
                 f"run table does not match the store schema: missing {missing}, extra {extra}"
@@ -350,10 +376,12 @@ class RunStore:
                        f'VALUES ({", ".join("?" * (len(traj_names) + 2))})')
         stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         versions_json = json.dumps(versions, sort_keys=True)
-        names = list(RESULT_COLUMNS)
+        names = list(sql_columns)
         placeholders = ", ".join("?" * (len(names) + 2))
         quoted = ", ".join(f'"{n}"' for n in names)
-        insert_rows = f'INSERT INTO results (run_id, "row", {quoted}) VALUES ({placeholders})'
+        insert_rows = f'INSERT INTO {target} (run_id, "row", {quoted}) VALUES ({placeholders})'
+        insert_run = (f"INSERT INTO runs ({', '.join(RUNS_COLUMNS)}) "
+                      f"VALUES ({', '.join('?' * len(RUNS_COLUMNS))})")
         written, skipped = [], []
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
@@ -370,9 +398,10 @@ class RunStore:
                 task, model, train = configs[run_id]
                 first = rows.iloc[0]
                 # rows left behind by a runs row deleted by hand would collide
-                conn.execute("DELETE FROM results WHERE run_id = ?", (run_id,))
+                for name in ("results", "lm_results"):
+                    conn.execute(f"DELETE FROM {name} WHERE run_id = ?", (run_id,))
                 conn.execute(
-                    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    insert_run,
                     (
                         run_id,
                         int(first["seed"]),
@@ -385,6 +414,7 @@ class RunStore:
                         stamp,
                         worker,
                         versions_json,
+                        kind,
                     ),
                 )
                 values = rows[names].astype(object).to_numpy().tolist()
@@ -420,27 +450,38 @@ class RunStore:
                 conn.execute(f"DELETE FROM leases WHERE run_id IN ({marks})", keys)
 
     def runs(self) -> pd.DataFrame:
-        """The ``runs`` table (one row per finished run), ordered by ``run_id``."""
-        cols = ["run_id", "seed", "task", "model", "train", "n_rows", "ensemble_size",
-                "seconds_per_seed", "finished_at", "worker", "versions"]
+        """The ``runs`` table (one row per finished run), ordered by ``run_id``.
+
+        ``kind`` is ``synthetic`` for every run of a store of schema version
+        1 or 2 (read without upgrading it).
+        """
+        cols = list(RUNS_COLUMNS)
         if not self._has_tables():
             return pd.DataFrame({c: [] for c in cols})
-        rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY run_id")
+        have = {r[1] for r in self._conn.execute('PRAGMA table_info("runs")')}
+        shown = [c if c in have else f"'synthetic' AS {c}" for c in cols]
+        rows = self._conn.execute(f"SELECT {', '.join(shown)} FROM runs ORDER BY run_id")
         return pd.DataFrame(rows.fetchall(), columns=cols)
 
-    def results(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
-        """Rows of the finished runs (of ``keys`` only, if given).
+    def results(self, keys: Sequence[str] | None = None, *,
+                kind: str = "synthetic") -> pd.DataFrame:
+        """Rows of the finished runs of one kind (of ``keys`` only, if given).
 
         Ordered by ``run_id`` and then by the row's position within its run;
-        columns :data:`TABLE_COLUMNS` with the dtypes that
-        :func:`~distscale.train.train_population` gives. Runs with missing
-        rows and rows without a run (see :meth:`check`) are left out.
+        for ``kind="synthetic"`` columns :data:`TABLE_COLUMNS` with the dtypes
+        that :func:`~distscale.train.train_population` gives, for ``"lm"``
+        ``run_id`` and the columns of :func:`~distscale.train.lm.lm_population`
+        (:data:`~distscale.train.store_schema.LM_TABLE_COLUMNS`). Runs with
+        missing rows and rows without a run (see :meth:`check`) are left out.
         """
-        frame = self._complete_rows("results", ["run_id", *RESULT_COLUMNS], keys,
-                                    self._has_tables())
+        if kind not in KINDS:
+            raise ValueError(f"`kind` must be one of {list(KINDS)}; got {kind!r}")
+        target, sql_columns, table_columns = KINDS[kind]
+        present = self._has_tables() and target in self._tables()
+        frame = self._complete_rows(target, ["run_id", *sql_columns], keys, present)
         frame = frame.astype({"run_id": "str", **{c: _DTYPES[k] for c, k in
-                                                   RESULT_COLUMNS.items()}})
-        return frame[list(TABLE_COLUMNS)].reset_index(drop=True)
+                                                   sql_columns.items()}})
+        return frame[list(table_columns)].reset_index(drop=True)
 
     def trajectories(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
         """Checkpoint evaluations of the finished runs (of ``keys`` only, if given).
@@ -542,51 +583,4 @@ def _plain(values: list) -> list:
     return [v.item() if hasattr(v, "item") else v for v in values]
 
 
-def read_store(path: str | os.PathLike, *, level: str = "length") -> pd.DataFrame:
-    """Every finished run in a run store, as the tidy table of ``train_population``.
-
-    The store is checked first (:meth:`RunStore.check`): a damaged file
-    raises :class:`StoreDamagedError`, and runs with missing result rows are
-    left out with a :class:`~distscale.DroppedRowsWarning` (the next
-    ``Sweep.run`` trains them again).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A store written by :class:`~distscale.train.sweep.Sweep`.
-    level : {"length", "run"}, default "length"
-        One row per run and evaluated length, or one row per run
-        (:func:`~distscale.train.summarize_runs`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Ordered by task, depth, width, heads, mlp_ratio, positional, steps,
-        seed, ``run_id`` and then the row's position within its run. Use
-        :meth:`Sweep.population` to get one sweep's runs with the swept
-        configuration fields as columns.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "runs.sqlite")
-    >>> RunStore(path).close()
-    >>> read_store(path).shape[0]
-    0
-    """
-    if level not in ("length", "run"):
-        raise ValueError(f"`level` must be 'length' or 'run'; got {level!r}")
-    with RunStore(path, readonly=True) as store:
-        report = store.check()
-        table = store.results()
-    if report.incomplete:
-        warnings.warn(
-            f"{len(report.incomplete)} run(s) in {os.fspath(path)!r} have missing result rows "
-            "and are left out; the next Sweep.run trains them again",
-            DroppedRowsWarning, stacklevel=2)
-    order = ["task", "depth", "width", "heads", "mlp_ratio", "positional", "steps", "seed",
-             "run_id"]
-    table = table.sort_values(order, kind="stable", ignore_index=True)
-    if level == "run":
-        table = summarize_runs(table)
-    return table
+from distscale.train.store_read import read_store  # noqa: E402  (re-exported; it uses RunStore)

@@ -27,7 +27,12 @@ import json
 import os
 import sqlite3
 
-__all__ = ["StoreCheck", "StoreDamagedError", "check_consistency", "clean", "quick_check"]
+__all__ = ["ROW_TABLES", "StoreCheck", "StoreDamagedError", "check_consistency", "clean",
+           "quick_check"]
+
+#: The tables holding runs' rows: ``results`` (synthetic tasks) and ``lm_results`` (LM
+#: populations, schema version 3); a run has rows in one of them.
+ROW_TABLES = ("results", "lm_results")
 
 
 class StoreDamagedError(ValueError):
@@ -113,9 +118,13 @@ def expected_rows(task_json: str, train_json: str) -> int | None:
     >>> expected_rows('{"train_lengths": [1, 2], "test_lengths": [3, 4, 5]}',
     ...               '{"eval_train_lengths": true}')
     5
+    >>> expected_rows('{"kind": "lm", "ratio": 0.1, "data": {}}', '{"steps": 10}')  # LM run
+    1
     """
     try:
         task, train = json.loads(task_json), json.loads(train_json)
+        if task.get("kind") == "lm":
+            return 1
         n = len(task["test_lengths"])
         if train.get("eval_train_lengths"):
             n += len(task["train_lengths"])
@@ -170,10 +179,13 @@ def _consistency(conn: sqlite3.Connection, path: str) -> StoreCheck:
     conn.execute("DELETE FROM temp._distscale_expect")
     conn.executemany("INSERT INTO temp._distscale_expect VALUES (?, ?, ?)",
                      [(t, r, n) for (t, r), n in expect.items()])
+    # a run's rows are in one table of its kind: count them in every row table
+    rows = [t for t in ROW_TABLES if t in tables]
+    got = " + ".join(f"(SELECT count(*) FROM {t} x WHERE x.run_id = r.run_id)" for t in rows)
     bad = conn.execute(
         "SELECT run_id, n_rows, want, got FROM ("
         " SELECT r.run_id, r.n_rows, coalesce(e.n, r.n_rows) AS want,"
-        "  (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS got"
+        f"  {got} AS got"
         " FROM runs r LEFT JOIN temp._distscale_expect e"
         " ON e.task = r.task AND e.train = r.train)"
         " WHERE got != want OR n_rows != want ORDER BY run_id"
@@ -183,9 +195,8 @@ def _consistency(conn: sqlite3.Connection, path: str) -> StoreCheck:
     for run_id, n_rows, want, got in bad:
         note = f" (its runs row says {n_rows})" if n_rows != want else ""
         problems.append(f"run {run_id} has {got} of its {want} result rows{note}")
-    orphans = [r[0] for r in conn.execute(
-        "SELECT DISTINCT run_id FROM results WHERE run_id NOT IN (SELECT run_id FROM runs) "
-        "ORDER BY run_id")]
+    orphans = sorted({r[0] for t in rows for r in conn.execute(
+        f"SELECT DISTINCT run_id FROM {t} WHERE run_id NOT IN (SELECT run_id FROM runs)")})
     problems += [f"result rows of run {k} have no runs row" for k in orphans]
     leases: list[str] = []
     if "leases" in tables:
@@ -213,14 +224,17 @@ def clean(conn: sqlite3.Connection, report: StoreCheck) -> list[str]:
         fresh = _consistency(conn, report.path)
         has_trajectories = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='trajectories'").fetchone()
+        rows = [t for t in ROW_TABLES if t in _tables(conn)]
         for run_id in fresh.incomplete:
-            conn.execute("DELETE FROM results WHERE run_id = ?", (run_id,))
+            for table in rows:
+                conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
             if has_trajectories:
                 conn.execute("DELETE FROM trajectories WHERE run_id = ?", (run_id,))
             conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
             requeued.append(run_id)
         for run_id in fresh.orphan_rows:
-            conn.execute("DELETE FROM results WHERE run_id = ?", (run_id,))
+            for table in rows:
+                conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
         for run_id in fresh.orphan_leases:
             conn.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
         conn.execute("COMMIT")

@@ -4,8 +4,9 @@
 --store PATH --repair``) reads what it can of a store that SQLite reports
 damaged, row range by row range, so that one bad page loses only the runs
 stored on it. A run is kept when its ``runs`` row reads back whole and all
-its result rows are there (as many as its configuration evaluates); the
-training log (``attempts``) is kept where readable; leases are dropped.
+its rows are there (in ``results``, or ``lm_results`` for an LM run; as many
+as its configuration evaluates); the training log (``attempts``) is kept
+where readable; leases are dropped.
 
 The fresh store is written beside the damaged one and renamed over it in one
 step (``os.replace``); the damaged file stays as ``PATH.damaged-<UTC time>``
@@ -27,12 +28,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from distscale.train.store_check import StoreDamagedError, expected_rows
+from distscale.train.store_check import ROW_TABLES, StoreDamagedError, expected_rows
+from distscale.train.store_schema import KINDS, RUNS_COLUMNS
 
 __all__ = ["RepairReport", "repair_store"]
 
 _RUN_COLUMNS = ("run_id", "seed", "task", "model", "train", "n_rows", "ensemble_size",
                 "seconds_per_seed", "finished_at", "worker", "versions")
+#: The row table of each unit kind (``runs.kind``).
+_KIND_TABLE = {kind: spec[0] for kind, spec in KINDS.items()}
 _ATTEMPT_COLUMNS = ("id", "run_id", "unit", "owner", "worker", "started_at", "ended_at",
                     "outcome", "error")
 
@@ -115,7 +119,7 @@ def _salvage(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
 
 
 def _valid_run(row: tuple) -> bool:
-    types = (str, int, str, str, str, int, int, (int, float, type(None)), str, str, str)
+    types = (str, int, str, str, str, int, int, (int, float, type(None)), str, str, str, str)
     if len(row) != len(types) or not all(isinstance(v, t) for v, t in zip(row, types,
                                                                         strict=True)):
         return False
@@ -125,29 +129,43 @@ def _valid_run(row: tuple) -> bool:
         return False
 
 
-def _read(path: Path) -> tuple[list[tuple], dict[str, list[tuple]], list[tuple], list[str], int]:
-    """Salvage runs, result rows (by run), attempts and the result column names."""
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    try:
+        return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+    except sqlite3.DatabaseError:
+        return []
+
+
+def _read(path: Path) -> tuple[list[tuple], dict[str, tuple[str, list[tuple]]], list[tuple],
+                               dict[str, list[str]], int]:
+    """Salvage runs, rows (by run: their table and rows), attempts and each row table's columns.
+
+    A run of a version-1 or -2 store (no ``kind`` column) is ``synthetic``.
+    """
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True, timeout=60,
                            isolation_level=None)
     try:
-        try:
-            result_cols = [r[1] for r in conn.execute('PRAGMA table_info("results")')]
-        except sqlite3.DatabaseError:
-            result_cols = []
-        runs, bad_runs = _salvage(conn, "runs", _RUN_COLUMNS) if result_cols else ([], 0)
-        by_run: dict[str, list[tuple]] = {}
-        bad_rows = 0
-        if result_cols:
-            rows, bad_rows = _salvage(conn, "results", tuple(result_cols))
+        columns = {t: _columns(conn, t) for t in ROW_TABLES}
+        columns = {t: c for t, c in columns.items() if c}
+        runs: list[tuple] = []
+        bad = 0
+        if columns:
+            has_kind = "kind" in _columns(conn, "runs")
+            got, bad = _salvage(conn, "runs", _RUN_COLUMNS + (("kind",) if has_kind else ()))
+            runs = [r if has_kind else (*r, "synthetic") for r in got]
+        by_run: dict[str, tuple[str, list[tuple]]] = {}
+        for table, cols in columns.items():
+            rows, bad_rows = _salvage(conn, table, tuple(cols))
+            bad += bad_rows
             for row in rows:
-                by_run.setdefault(row[0], []).append(row)
+                by_run.setdefault(row[0], (table, []))[1].append(row)
         try:
             attempts, _ = _salvage(conn, "attempts", _ATTEMPT_COLUMNS)
         except sqlite3.DatabaseError:  # a version-1 store, or its schema is unreadable
             attempts = []
     finally:
         conn.close()
-    return runs, by_run, attempts, result_cols, bad_runs + bad_rows
+    return runs, by_run, attempts, columns, bad
 
 
 def repair_store(path: str | os.PathLike) -> RepairReport:
@@ -181,16 +199,18 @@ def repair_store(path: str | os.PathLike) -> RepairReport:
         return RepairReport(str(path), None, report.n_runs - len(lost), len(lost), lost, 0,
                             report.problems)
 
-    runs, by_run, attempts, result_cols, unreadable = _read(path)
+    runs, by_run, attempts, columns, unreadable = _read(path)
     keep, seen = [], {r[0] for r in runs if r and isinstance(r[0], str)} | set(by_run)
     for run in runs:
         if not _valid_run(run):
             continue
         want = expected_rows(run[2], run[4]) or run[5]
-        rows = sorted(by_run.get(run[0], []), key=lambda r: r[1])
-        if run[5] == want and [r[1] for r in rows] == list(range(want)):
-            keep.append((run, rows))
-    kept_ids = {run[0] for run, _ in keep}
+        table, rows = by_run.get(run[0], ("", []))
+        rows = sorted(rows, key=lambda r: r[1])
+        if run[5] == want and [r[1] for r in rows] == list(range(want)) \
+                and table == _KIND_TABLE.get(run[11]):
+            keep.append((run, table, rows))
+    kept_ids = {run[0] for run, _, _ in keep}
     lost_runs = tuple(sorted(str(k) for k in seen - kept_ids))
 
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -204,7 +224,7 @@ def repair_store(path: str | os.PathLike) -> RepairReport:
     try:
         tmp.unlink()  # RunStore creates it
         with RunStore(tmp) as fresh:
-            _write(fresh.connection, keep, attempts, result_cols, path, stamp)
+            _write(fresh.connection, keep, attempts, columns, path, stamp)
         for suffix in ("-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{tmp}{suffix}")
@@ -225,19 +245,25 @@ def repair_store(path: str | os.PathLike) -> RepairReport:
                         unreadable, problems)
 
 
-def _write(conn: sqlite3.Connection, keep: list, attempts: list[tuple], result_cols: list[str],
-           source: Path, stamp: str) -> None:
+def _write(conn: sqlite3.Connection, keep: list, attempts: list[tuple],
+           columns: dict[str, list[str]], source: Path, stamp: str) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('repaired_from', ?)",
                      (f"{source.name} at {stamp}",))
-        have = {r[1] for r in conn.execute('PRAGMA table_info("results")')}
-        cols = [c for c in result_cols if c in have]
-        index = [result_cols.index(c) for c in cols]
-        quoted = ", ".join(f'"{c}"' for c in cols)
-        insert = f"INSERT INTO results ({quoted}) VALUES ({', '.join('?' * len(cols))})"
-        for run, rows in keep:
-            conn.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(run))})", run)
+        inserts = {}
+        for table, have_cols in columns.items():
+            have = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+            cols = [c for c in have_cols if c in have]
+            index = [have_cols.index(c) for c in cols]
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            inserts[table] = (f"INSERT INTO {table} ({quoted}) "
+                              f"VALUES ({', '.join('?' * len(cols))})", index)
+        insert_run = (f"INSERT INTO runs ({', '.join(RUNS_COLUMNS)}) "
+                      f"VALUES ({', '.join('?' * len(RUNS_COLUMNS))})")
+        for run, table, rows in keep:
+            conn.execute(insert_run, run)
+            insert, index = inserts[table]
             conn.executemany(insert, ([row[i] for i in index] for row in rows))
         conn.executemany(
             f"INSERT OR IGNORE INTO attempts VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))})",

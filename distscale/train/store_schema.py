@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
 
 from distscale.io.run_table import (
@@ -11,12 +13,14 @@ from distscale.io.run_table import (
     TRAJECTORY_COLUMNS,
 )
 
-__all__ = ["JOURNAL_MODES", "READABLE_VERSIONS", "RESULT_COLUMNS", "SCHEMA_VERSION",
-           "TABLE_COLUMNS", "TRAJECTORY_SQL_COLUMNS", "schema", "trajectory_schema"]
+__all__ = ["JOURNAL_MODES", "KINDS", "LM_DIRECTIONS", "LM_RESULT_COLUMNS", "LM_TABLE_COLUMNS",
+           "READABLE_VERSIONS", "RESULT_COLUMNS", "RUNS_COLUMNS", "SCHEMA_VERSION",
+           "TABLE_COLUMNS", "TRAJECTORY_SQL_COLUMNS", "migrate", "schema", "trajectory_schema"]
 
-SCHEMA_VERSION = 2
+#: Version 3 added the unit kind (``runs.kind``) and the ``lm_results`` table.
+SCHEMA_VERSION = 3
 #: Schema versions this distscale opens (older ones are upgraded when opened for writing).
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 JOURNAL_MODES = ("wal", "delete")
 
 #: SQL type of every column of the tidy per-length table (after ``run_id``).
@@ -33,6 +37,28 @@ RESULT_COLUMNS: dict[str, str] = {
 }
 #: Column order of the table, as :func:`~distscale.train.train_population` returns it.
 TABLE_COLUMNS = (*RUN_COLUMNS, "split", "length", *EVAL_METRICS, *TRAINING_COLUMNS)
+#: SQL type of every column of an LM population's table (after ``run_id``), in the column
+#: order of :func:`~distscale.train.lm.lm_population`: one row per (ratio, seed) run.
+LM_RESULT_COLUMNS: dict[str, str] = {
+    "ratio": "REAL", "seed": "INTEGER",
+    **{c: "REAL" for c in ("acc", "acc_norm", "nll", "p_correct", "lm_loss", "train_loss",
+                           "task_share")},
+    **{c: "INTEGER" for c in ("n_params", "layers", "steps", "ensemble_size")},
+    "seconds_per_seed": "REAL",
+}
+#: Whether higher is better, per LM metric (a population's ``attrs["higher_is_better"]``).
+LM_DIRECTIONS = {"acc": True, "acc_norm": True, "nll": False, "p_correct": True,
+                 "lm_loss": False}
+#: Column order of an LM run table (``run_id`` first), as the sweep's workers return it.
+LM_TABLE_COLUMNS = ("run_id", *LM_RESULT_COLUMNS)
+#: Per unit kind: the table holding its rows, their SQL columns and the table's column order.
+KINDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
+    "synthetic": ("results", RESULT_COLUMNS, TABLE_COLUMNS),
+    "lm": ("lm_results", LM_RESULT_COLUMNS, LM_TABLE_COLUMNS),
+}
+#: Columns of ``runs``, in order (``kind`` since version 3).
+RUNS_COLUMNS = ("run_id", "seed", "task", "model", "train", "n_rows", "ensemble_size",
+                "seconds_per_seed", "finished_at", "worker", "versions", "kind")
 #: SQL type of every column of the trajectory table (after ``run_id``), in
 #: :data:`~distscale.io.run_table.TRAJECTORY_COLUMNS` order.
 TRAJECTORY_SQL_COLUMNS: dict[str, str] = {
@@ -56,7 +82,8 @@ def schema() -> list[str]:
   seconds_per_seed REAL,
   finished_at TEXT NOT NULL,
   worker TEXT NOT NULL,
-  versions TEXT NOT NULL
+  versions TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'synthetic'
 )""",
         f"""CREATE TABLE IF NOT EXISTS results (
   run_id TEXT NOT NULL REFERENCES runs(run_id),
@@ -65,7 +92,34 @@ def schema() -> list[str]:
   PRIMARY KEY (run_id, "row")
 )""",
         *V2_TABLES,
+        *v3_tables(),
     ]
+
+
+def v3_tables() -> list[str]:
+    """The ``lm_results`` table (schema version 3): the rows of LM runs, one per run."""
+    cols = ",\n  ".join(f'"{name}" {kind}' for name, kind in LM_RESULT_COLUMNS.items())
+    return [f"""CREATE TABLE IF NOT EXISTS lm_results (
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  "row" INTEGER NOT NULL,
+  {cols},
+  PRIMARY KEY (run_id, "row")
+)"""]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Create missing tables and upgrade a version-1 or -2 store to version 3, in place.
+
+    Run inside the caller's write transaction. Version 2 added ``leases`` and
+    ``attempts``; version 3 the ``kind`` column of ``runs`` (existing runs
+    are ``'synthetic'``) and the ``lm_results`` table. Nothing is removed,
+    so the runs of an upgraded store read back unchanged.
+    """
+    for statement in schema():
+        conn.execute(statement)
+    have = {r[1] for r in conn.execute('PRAGMA table_info("runs")')}
+    if "kind" not in have:
+        conn.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'synthetic'")
 
 
 #: Tables added by schema version 2 (created when a version-1 store is opened for writing).

@@ -21,6 +21,12 @@ trained twice, and a driver whose remaining units are all leased by others
 waits for them. A worker that dies under a unit (SIGKILL, the out-of-memory
 killer) costs only that unit, which is retried on a fresh worker (``retries``
 times); a unit that raises is not retried in the same call.
+
+Units have a *kind*: ``synthetic`` (the tasks of :mod:`distscale.train.tasks`)
+or ``lm`` (an LM seed population, :class:`distscale.train.lm.LMGrid`: one
+setting per data-mix ratio; a configuration with a ``[population]`` table).
+The kind decides what a worker runs and which store table holds the rows;
+the rest of the engine is shared.
 """
 
 from __future__ import annotations
@@ -40,83 +46,12 @@ from distscale.train.grid import Setting, SweepGrid, read_toml
 from distscale.train.leases import DEFAULT_LEASE, Heartbeat, LeaseBook, new_owner
 from distscale.train.populate import choose_ensemble_size, summarize_runs
 from distscale.train.store import JOURNAL_MODES, RunStore
+from distscale.train.store_schema import LM_DIRECTIONS
+from distscale.train.sweep_status import SweepError, SweepStatus, UnitFailure
 from distscale.train.trainer import check_sweep_checkpoints
 from distscale.train.workers import DaskRunner, InProcessRunner, LocalRunner, default_workers
 
 __all__ = ["Sweep", "SweepError", "SweepStatus", "UnitFailure"]
-
-
-@dataclasses.dataclass(frozen=True)
-class UnitFailure:
-    """A unit that failed for good: its setting, seeds, the reason and the attempts made.
-
-    Examples
-    --------
-    >>> str(UnitFailure(1, "depth=2", (0, 1), "worker process 7 died (killed by SIGKILL)", 3))
-    'setting 1 (depth=2), seeds [0, 1]: worker process 7 died (killed by SIGKILL) (3 attempts)'
-    """
-
-    setting: int
-    label: str
-    seeds: tuple[int, ...]
-    reason: str
-    attempts: int
-
-    def __str__(self) -> str:
-        return (f"setting {self.setting} ({self.label}), seeds {list(self.seeds)}: "
-                f"{self.reason} ({self.attempts} attempt{'s' if self.attempts != 1 else ''})")
-
-
-class SweepError(RuntimeError):
-    """Some units of a sweep failed (the finished ones are committed).
-
-    ``status`` is the :class:`SweepStatus` at the end of the call, with the
-    failed units in ``status.failed``.
-    """
-
-    def __init__(self, message: str, status: SweepStatus | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclasses.dataclass(frozen=True)
-class SweepStatus:
-    """Progress of a sweep: finished and pending runs, overall and per setting.
-
-    ``n_trained`` is the number of runs committed by the call that returned
-    this status (0 for :meth:`Sweep.status`); ``per_setting`` holds
-    ``(label, done, pending)`` per setting, in grid order. ``failed`` lists
-    the units that failed for good (for :meth:`Sweep.status`: pending units
-    whose last attempt in the store failed), ``requeued`` the runs found with
-    missing result rows and trained again (by :meth:`Sweep.run`), or still to
-    be (for :meth:`Sweep.status`), and ``n_leased`` the pending runs that
-    other drivers are training now.
-    """
-
-    n_runs: int
-    n_done: int
-    n_pending: int
-    n_trained: int
-    per_setting: tuple[tuple[str, int, int], ...]
-    failed: tuple[UnitFailure, ...] = ()
-    requeued: tuple[str, ...] = ()
-    n_leased: int = 0
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per setting: ``setting``, ``label``, ``n_runs``, ``done``, ``pending``."""
-        rows = [(i, lab, d + p, d, p) for i, (lab, d, p) in enumerate(self.per_setting)]
-        return pd.DataFrame(rows, columns=["setting", "label", "n_runs", "done", "pending"])
-
-    def notes(self) -> list[str]:
-        """Sentences about leases, re-queued runs and failed units (for the command line)."""
-        out = []
-        if self.n_leased:
-            out.append(f"{self.n_leased} pending run(s) are being trained by other drivers")
-        if self.requeued:
-            out.append(f"{len(self.requeued)} run(s) had missing result rows in the store and "
-                       "are (re-)trained as pending")
-        out += [f"failed: {f}" for f in self.failed]
-        return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,8 +69,12 @@ class Sweep:
 
     Parameters
     ----------
-    grid : SweepGrid or sequence of settings
+    grid : SweepGrid, LMGrid or sequence of settings
         The runs (a sequence is passed to :class:`SweepGrid` with ``seeds``).
+        A :class:`distscale.train.lm.LMGrid` (an LM seed population: ratios
+        x seeds) makes units of the kind ``lm``, trained by
+        :mod:`distscale.train.lm` and stored in ``lm_results``; everything
+        else (store, leases, workers, Dask, status, check) is the same.
     store : str or os.PathLike, default "runs.sqlite"
         The run store (created if absent); see :mod:`distscale.train.store`.
     seeds : int or sequence of int, optional
@@ -179,7 +118,7 @@ class Sweep:
 
     def __init__(
         self,
-        grid: SweepGrid | Sequence[Setting | Mapping],
+        grid: SweepGrid | Any | Sequence[Setting | Mapping],
         *,
         store: str | os.PathLike = "runs.sqlite",
         seeds: object = None,
@@ -189,10 +128,14 @@ class Sweep:
         checkpoints: int | Sequence[int] | None = None,
         checkpoint_samples: int | None = None,
     ) -> None:
-        if not isinstance(grid, SweepGrid):
+        self.kind = getattr(grid, "kind", "synthetic")  # "lm": a distscale.train.lm.LMGrid
+        if self.kind == "synthetic" and not isinstance(grid, SweepGrid):
             grid = SweepGrid(grid, seeds=seeds)
         elif seeds is not None:
             raise ValueError("`seeds` is only for a plain list of settings; the grid has its own")
+        if self.kind == "lm" and (checkpoints is not None or checkpoint_samples is not None):
+            raise ValueError("`checkpoints` are not available for LM sweeps (an LM run is "
+                             "scored once, at the end of its training)")
         if ensemble_size is not None:
             ensemble_size = check_int("Sweep", "ensemble_size", ensemble_size, minimum=1)
         if not isinstance(device, str):
@@ -213,10 +156,20 @@ class Sweep:
         """A sweep from a configuration mapping or TOML file (:meth:`SweepGrid.from_config`).
 
         Besides the grid, reads ``ensemble_size``, ``device``, ``checkpoints``
-        and ``checkpoint_samples``.
+        and ``checkpoint_samples``. A configuration with a ``[population]``
+        table is an LM seed population (:class:`distscale.train.lm.LMGrid`,
+        its ``ensemble_size`` and ``device`` from ``[population]``; needs the
+        ``lm`` extra).
         """
+        source = config
         if isinstance(config, (str, os.PathLike)):
             config = read_toml(config)
+        if isinstance(config, Mapping) and "population" in config:  # an LM population
+            from distscale.train.lm.grid import LMGrid
+
+            lm = LMGrid(source)
+            return cls(lm, store=store, device=lm.config["population"].get("device", "cpu"),
+                       journal=journal)
         grid = SweepGrid.from_config(config)
         return cls(grid, store=store, ensemble_size=config.get("ensemble_size"),
                    device=config.get("device", "cpu"), journal=journal,
@@ -230,9 +183,10 @@ class Sweep:
         """Every unit of the grid (all seeds), in grid order."""
         units = []
         for i, setting in enumerate(self.grid.settings):
-            size = self.ensemble_size or choose_ensemble_size(
+            size = self.ensemble_size or (self.grid.unit_size(i) if self.kind == "lm" else
+                                          choose_ensemble_size(
                 setting.task, setting.model, setting.train, n_seeds=len(setting.seeds),
-                device=self.device)
+                device=self.device))
             keys = self.grid.keys[i]
             for start in range(0, len(setting.seeds), size):
                 chunk = tuple(keys[start:start + size])
@@ -416,7 +370,8 @@ class Sweep:
             )
         configs = {k: (setting.task, setting.model, setting.train) for k in keys}
         return store.commit(table, configs, worker=result["worker"], versions=result["versions"],
-                            owner=owner, unit=unit.key, trajectory=result.get("trajectory"))
+                            owner=owner, unit=unit.key, trajectory=result.get("trajectory"),
+                            kind=self.kind)
 
     def population(self, level: str = "length", *, allow_pending: bool = False) -> pd.DataFrame:
         """The sweep's table, read from the store, in grid order.
@@ -434,7 +389,9 @@ class Sweep:
         Returns
         -------
         pandas.DataFrame
-            Rows ordered by setting (grid order), seed (the setting's seed
+            For an LM sweep the table of :func:`~distscale.train.lm.lm_population`
+            (one row per ratio and seed, whatever ``level``). Otherwise rows
+            ordered by setting (grid order), seed (the setting's seed
             order) and the trainer's row order, so an unfinished-then-resumed
             sweep and an uninterrupted one give equal tables. Configuration
             fields that vary between settings and are not columns already
@@ -446,7 +403,7 @@ class Sweep:
             raise ValueError(f"`level` must be 'length' or 'run'; got {level!r}")
         with RunStore(self.store, readonly=True) as store:
             store.check()  # a damaged file raises; runs with missing rows are left out
-            table = store.results([k for keys in self.grid.keys for k in keys])
+            table = store.results([k for keys in self.grid.keys for k in keys], kind=self.kind)
         n_done = table["run_id"].nunique()
         if n_done < self.grid.n_runs and not allow_pending:
             raise ValueError(
@@ -457,6 +414,10 @@ class Sweep:
                     for j, k in enumerate(keys)}
         order = table["run_id"].map(lambda k: position[k][0] * 10**9 + position[k][1])
         table = table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+        if self.kind == "lm":  # one row per run, as lm_population gives it
+            table = table.drop(columns="run_id")
+            table.attrs["higher_is_better"] = dict(LM_DIRECTIONS)
+            return table
         if level == "run":
             table = summarize_runs(table)
         setting = table["run_id"].map(lambda k: position[k][0]).to_numpy()
@@ -565,8 +526,10 @@ class _Loop:
             # the whole chunk is trained (one ensemble, as in an uninterrupted sweep); only its
             # unfinished runs (claim.todo) are leased and committed
             setting = self.sweep.grid.settings[unit.setting]
-            payload = {"task": setting.task, "model": setting.model, "train": setting.train,
-                       "seeds": list(unit.seeds), "device": self.sweep.device,
+            kind = (self.sweep.grid.payload(unit.setting) if self.sweep.kind == "lm" else
+                    {"task": setting.task, "model": setting.model, "train": setting.train})
+            payload = {**kind, "seeds": list(unit.seeds), "keys": list(unit.keys),
+                       "device": self.sweep.device,
                        "threads": self.threads, "in_process": self.in_process,
                        "checkpoints": self.sweep.checkpoints,
                        "checkpoint_samples": self.sweep.checkpoint_samples}

@@ -65,7 +65,10 @@ def _init_worker(threads: int | None) -> None:
 
 
 def _train_unit(payload: dict[str, Any]) -> dict[str, Any]:
-    """Train one unit (a setting and a chunk of seeds as one ensemble); return its table."""
+    """Train one unit (a setting and a chunk of seeds as one ensemble); return its table.
+
+    Units of kind ``lm`` go to :func:`distscale.train.lm.units.train_lm_unit`.
+    """
     import torch
 
     from distscale.train.populate import train_population
@@ -77,6 +80,11 @@ def _train_unit(payload: dict[str, Any]) -> dict[str, Any]:
         if threads is not None and torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
         call_threads = None
+    if payload.get("kind") == "lm":  # an LM seed population (the lm extra)
+        from distscale.train.lm.units import train_lm_unit
+
+        return {**train_lm_unit(payload, call_threads),
+                "worker": f"{socket.gethostname()}:{os.getpid()}", "versions": _versions()}
     checkpoints = payload.get("checkpoints")
     out = train_population(
         payload["task"], payload["model"], payload["train"], seeds=list(payload["seeds"]),

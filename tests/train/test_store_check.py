@@ -275,11 +275,11 @@ def test_a_version_1_store_is_read_and_upgraded(sweep_copy):
     sweep = Sweep.from_config(config, store=store)  # opened for writing: upgraded
     pd.testing.assert_frame_equal(sweep.population().drop(columns=NONDETERMINISTIC), table)
     con = sqlite3.connect(store)
-    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
     assert con.execute("SELECT count(*) FROM leases").fetchone() == (0,)
     con.close()
-    _sql(store, "UPDATE meta SET value='3' WHERE key='schema_version'")
-    with pytest.raises(ValueError, match="schema version 3"):
+    _sql(store, "UPDATE meta SET value='4' WHERE key='schema_version'")
+    with pytest.raises(ValueError, match="schema version 4"):
         RunStore(store)
 
 

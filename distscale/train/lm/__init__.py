@@ -5,8 +5,10 @@ a seed, continue training on a mix of general text and task text at a ratio,
 and score the task's multiple-choice items by option log-likelihood: one
 row per (ratio, seed), ready for every estimator of distscale. The
 embedded default (:func:`synthetic_population`) pretrains a small LM on a
-synthetic language here and runs on a CPU in minutes; :func:`run_lm_sweep`
-makes large populations resumably (its own SQLite store) from a TOML file
+synthetic language here and runs on a CPU in minutes; an LM sweep
+(``distscale train CONFIG.toml --store S``, :func:`run_lm_sweep`, or
+``Sweep.from_config``) makes large populations resumably through the same
+run store, leases, workers and Dask as the synthetic tasks, from a TOML file
 such as ``examples/configs/lm_mmlu_qwen.toml`` (the paper's setting, for a
 GPU). :mod:`distscale.train.lm.harness` writes a local lm-evaluation-harness
 task and tiny local models, so that the harness's own files can be read back
@@ -27,6 +29,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from distscale.train.lm.data import mmlu_document, mmlu_item, read_documents, read_items
+from distscale.train.lm.grid import LMGrid
 from distscale.train.lm.language import AgreementTask, ChoiceItem, SyntheticLanguage
 from distscale.train.lm.mix import (
     ContinueConfig,
@@ -49,13 +52,20 @@ from distscale.train.lm.population import (
     pretrain_synthetic,
     synthetic_population,
 )
-from distscale.train.lm.sweep import load_lm_config, read_lm_store, run_lm_sweep
+from distscale.train.lm.sweep import (
+    lm_sweep,
+    load_lm_config,
+    read_lm_store,
+    run_lm_sweep,
+    upgrade_lm_store,
+)
 
 __all__ = [
     "LM_METRICS",
     "AgreementTask",
     "ChoiceItem",
     "ContinueConfig",
+    "LMGrid",
     "Members",
     "SyntheticLanguage",
     "SyntheticSetup",
@@ -63,6 +73,7 @@ __all__ = [
     "continue_training",
     "decoder_blocks",
     "lm_population",
+    "lm_sweep",
     "load_causal_lm",
     "load_lm_config",
     "make_members",
@@ -77,4 +88,5 @@ __all__ = [
     "score_choices",
     "synthetic_population",
     "text_loss",
+    "upgrade_lm_store",
 ]

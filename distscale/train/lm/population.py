@@ -38,6 +38,7 @@ from distscale.train.lm.mix import (
 )
 from distscale.train.lm.models import Members, make_members
 from distscale.train.model import EnsembleTransformer
+from distscale.train.store_schema import LM_DIRECTIONS
 from distscale.train.trainer import check_seeds
 
 __all__ = ["LM_METRICS", "SyntheticSetup", "lm_population", "pretrain_synthetic",
@@ -47,7 +48,7 @@ __all__ = ["LM_METRICS", "SyntheticSetup", "lm_population", "pretrain_synthetic"
 LM_METRICS = ("acc", "acc_norm", "nll", "p_correct", "lm_loss")
 #: Whether higher is better, per metric (also in the tables' ``attrs["higher_is_better"]``,
 #: which :func:`distscale.compare_metrics` reads).
-DIRECTIONS = {"acc": True, "acc_norm": True, "nll": False, "p_correct": True, "lm_loss": False}
+DIRECTIONS = dict(LM_DIRECTIONS)
 
 
 def _check_ratios(ratios: object) -> list[float]:

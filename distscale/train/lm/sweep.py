@@ -1,12 +1,15 @@
-"""A resumable LM population from a TOML file: one SQLite row per (ratio, seed).
+"""LM seed populations from a TOML file, through the run store of :class:`~distscale.train.Sweep`.
 
-``python -m distscale.train.lm.sweep CONFIG.toml STORE.sqlite`` (or
-:func:`run_lm_sweep`) makes the population a TOML file describes and writes
-each finished (ratio, seed) run to its own SQLite table (``lm_runs``), one
-transaction per unit of seeds, so a killed job loses at most the unit it was
-training and a rerun with the same store starts where it stopped (finished
-runs are never repeated). The store also keeps the configuration it was made
-with (``lm_meta``) and refuses to continue under a different one.
+An LM population is a sweep like any other: ``distscale train CONFIG.toml
+--store STORE.sqlite`` (or :func:`run_lm_sweep`, or
+``Sweep.from_config(CONFIG, store=...)``) trains every (ratio, seed) run that
+the store does not hold yet, in units of seeds (one batched ensemble each),
+on local worker processes, a Dask cluster or in this process; several
+drivers may share one store (units are leased), a unit whose worker dies is
+retried, and ``--status``, ``check`` and ``--repair`` work as for the
+synthetic tasks. Each run's row lands in the store's ``lm_results`` table
+(``runs.kind`` = ``lm``); :meth:`Sweep.population` gives the table of
+:func:`~distscale.train.lm.lm_population`.
 
 The file (see ``examples/configs/lm_mmlu_qwen.toml`` for the paper's
 setting and ``examples/configs/lm_synthetic.toml`` for the embedded default)::
@@ -26,13 +29,15 @@ setting and ``examples/configs/lm_synthetic.toml`` for the embedded default)::
     ratios = [0.075, 0.2]
     seeds = 80
     device = "cuda"
+    # ensemble_size = 1             # seeds per unit (default: 1; all for synthetic)
 
     [train]                         # ContinueConfig fields
     layers = 1
     steps = 1000
 
-One process drives one store (several drivers on one store, and Dask, are
-the business of :class:`distscale.train.Sweep`; here units run in turn).
+Stores of the former LM runner (tables ``lm_runs`` and ``lm_meta``) are
+still read by :func:`read_lm_store`; :func:`upgrade_lm_store` copies their
+runs into a run store, where a sweep of the same configuration goes on.
 """
 
 from __future__ import annotations
@@ -42,196 +47,173 @@ import contextlib
 import json
 import os
 import sqlite3
-import sys
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from distscale.train.grid import read_toml
-from distscale.train.lm.data import read_documents, read_items
-from distscale.train.lm.mix import ContinueConfig
-from distscale.train.lm.population import (
-    SyntheticSetup,
-    _check_ratios,
-    lm_population,
-    pretrain_synthetic,
-)
-from distscale.train.trainer import check_seeds
+from distscale.train.lm.grid import LMGrid, load_lm_config
+from distscale.train.lm.population import DIRECTIONS, LM_METRICS
+from distscale.train.store import RunStore
+from distscale.train.sweep import Sweep
 
-__all__ = ["load_lm_config", "read_lm_store", "run_lm_sweep"]
-
-_SECTIONS = {"model": {"path", "synthetic", "setup", "tokenizer"},
-             "data": {"general", "task", "items", "items_format", "heldout", "max_items",
-                      "max_documents"},
-             "population": {"ratios", "seeds", "ensemble_size", "device"},
-             "train": None}
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS lm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS lm_runs (
-    ratio REAL NOT NULL, seed INTEGER NOT NULL, row TEXT NOT NULL, finished REAL NOT NULL,
-    PRIMARY KEY (ratio, seed));
-"""
+__all__ = ["lm_sweep", "load_lm_config", "read_lm_store", "run_lm_sweep", "upgrade_lm_store"]
 
 
-def load_lm_config(source: str | os.PathLike | Mapping[str, Any]) -> dict[str, Any]:
-    """Read and check an LM sweep configuration (a TOML file or a mapping).
-
-    Relative data and model paths are taken from the TOML file's folder.
-    Returns the configuration as plain data, with ``train`` checked as a
-    :class:`~distscale.train.lm.ContinueConfig`.
-    """
-    base = None
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"`config` file '{path}' does not exist")
-        source = read_toml(path)
-        base = path.parent
-    if not isinstance(source, Mapping):
-        raise TypeError(f"`config` must be a TOML file or a mapping; got {type(source).__name__}")
-    config = {k: dict(v) for k, v in source.items() if isinstance(v, Mapping)}
-    unknown = sorted(set(source) - set(_SECTIONS))
-    if unknown:
-        raise ValueError(f"unknown section(s) {unknown} in the LM sweep config; "
-                         f"valid: {sorted(_SECTIONS)}")
-    for section, keys in _SECTIONS.items():
-        config.setdefault(section, {})
-        if keys is not None:
-            bad = sorted(set(config[section]) - keys)
-            if bad:
-                raise ValueError(f"unknown key(s) {bad} in [{section}]; valid: {sorted(keys)}")
-    model, data, pop = config["model"], config["data"], config["population"]
-    if bool(model.get("synthetic")) == ("path" in model):
-        raise ValueError("[model] needs exactly one of `path` (a local model folder) and "
-                         "`synthetic = true`")
-    if "path" in model:
-        for key in ("general", "task", "items", "heldout"):
-            if key not in data:
-                raise ValueError(f"[data] needs `{key}` (a JSON Lines file) with a model `path`")
-    if base is not None:
-        for section, keys in (("model", ("path", "tokenizer")),
-                              ("data", ("general", "task", "items", "heldout"))):
-            for key in keys:
-                if key in config[section] and not Path(config[section][key]).is_absolute():
-                    config[section][key] = str(base / config[section][key])
-    if "ratios" not in pop or "seeds" not in pop:
-        raise ValueError("[population] needs `ratios` and `seeds`")
-    pop["ratios"] = _check_ratios(pop["ratios"])
-    pop["seeds"] = check_seeds(pop["seeds"])
-    config["train"] = ContinueConfig.from_dict(config["train"]).to_dict()
-    return config
-
-
-def _connect(store: str | os.PathLike) -> sqlite3.Connection:
-    conn = sqlite3.connect(os.fspath(store), timeout=60)
-    conn.executescript(_SCHEMA)
-    return conn
-
-
-def read_lm_store(store: str | os.PathLike) -> pd.DataFrame:
-    """The finished runs of an LM sweep store, one row per (ratio, seed), sorted."""
-    path = Path(store)
-    if not path.is_file():
-        raise FileNotFoundError(f"`store` '{path}' does not exist")
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-        rows = conn.execute("SELECT row FROM lm_runs ORDER BY ratio, seed").fetchall()
-    return pd.DataFrame([json.loads(r) for (r,) in rows])
-
-
-def _inputs(config: dict[str, Any]) -> dict[str, Any]:
-    model, data = config["model"], config["data"]
-    limit_docs, limit_items = data.get("max_documents"), data.get("max_items")
-    if model.get("synthetic"):
-        setup = SyntheticSetup.from_dict(model.get("setup", {}))
-        pretrained, tokenizer, made = pretrain_synthetic(setup)
-        return {"pretrained": pretrained, "tokenizer": tokenizer, "eos": None, **made}
-    from transformers import AutoTokenizer
-
-    from distscale.train.lm.models import load_causal_lm
-
-    tokenizer = AutoTokenizer.from_pretrained(model.get("tokenizer", model["path"]),
-                                              local_files_only=True)
-    return {
-        "pretrained": load_causal_lm(model["path"]), "tokenizer": tokenizer,
-        "eos": tokenizer.eos_token_id,
-        "general": read_documents(data["general"], name="general", limit=limit_docs),
-        "task": read_documents(data["task"], name="task", limit=limit_docs),
-        "heldout": read_documents(data["heldout"], name="heldout", limit=limit_docs),
-        "items": read_items(data["items"], format=data.get("items_format", "items"),
-                            limit=limit_items),
-    }
-
-
-def run_lm_sweep(config: str | os.PathLike | Mapping[str, Any], store: str | os.PathLike, *,
-                 progress: bool = False) -> pd.DataFrame:
-    """Make (or finish) the LM population of ``config`` in the SQLite file ``store``.
+def lm_sweep(config: str | os.PathLike | Mapping[str, Any], store: str | os.PathLike, *,
+             journal: str | None = None) -> Sweep:
+    """The :class:`~distscale.train.Sweep` of an LM configuration (``[population] device``).
 
     Parameters
     ----------
     config : path or mapping
         See :func:`load_lm_config` and the module's documentation.
     store : path
-        The SQLite file (created if missing). A store made with another
-        configuration is refused (``ValueError``).
+        The run store (created if absent).
+    journal : {"wal", "delete"}, optional
+        As for :class:`~distscale.train.Sweep`.
+    """
+    grid = LMGrid(config)
+    return Sweep(grid, store=store, device=grid.config["population"].get("device", "cpu"),
+                 journal=journal)
+
+
+def run_lm_sweep(config: str | os.PathLike | Mapping[str, Any], store: str | os.PathLike, *,
+                 progress: bool = False, workers: int = 0, client: Any = None,
+                 **options: Any) -> pd.DataFrame:
+    """Make (or finish) the LM population of ``config`` in the run store ``store``.
+
+    A thin wrapper: ``lm_sweep(config, store).run(...)``, then its population.
+
+    Parameters
+    ----------
+    config : path or mapping
+        See :func:`load_lm_config` and the module's documentation.
+    store : path
+        The run store (created if absent; it may hold other sweeps too). A
+        store of the former LM runner is refused with the way out
+        (:func:`upgrade_lm_store`).
     progress : bool, default False
-        Print one line per finished unit to stderr.
+        A progress bar over runs.
+    workers : int, default 0
+        Local worker processes (0: in this process, as before).
+    client : dask.distributed.Client, optional
+        Train on a Dask cluster instead (then ``workers`` is ignored).
+    **options
+        ``threads``, ``retries``, ``lease``, ``heartbeat`` of :meth:`Sweep.run`.
 
     Returns
     -------
     pandas.DataFrame
-        :func:`read_lm_store` of the store: every finished (ratio, seed) run
-        (columns as :func:`~distscale.train.lm.lm_population`).
+        One row per (ratio, seed), as :func:`~distscale.train.lm.lm_population`.
     """
-    config = load_lm_config(config)
-    text = json.dumps(config, sort_keys=True)
-    with contextlib.closing(_connect(store)) as conn:
-        with conn:
-            found = conn.execute("SELECT value FROM lm_meta WHERE key = 'config'").fetchone()
-            if found is None:
-                conn.execute("INSERT INTO lm_meta VALUES ('config', ?)", (text,))
-            elif found[0] != text:
-                raise ValueError(f"`store` '{store}' was made with another configuration; "
-                                 "give a new store (or the configuration it was made with)")
-        done = set(conn.execute("SELECT ratio, seed FROM lm_runs").fetchall())
-        pop = config["population"]
-        todo = [(r, s) for r in pop["ratios"] for s in pop["seeds"] if (r, s) not in done]
-        if todo:
-            inputs = _inputs(config)
-            train = ContinueConfig.from_dict(config["train"])
-            size = pop.get("ensemble_size") or (len(pop["seeds"]) if config["model"].get(
-                "synthetic") else 1)
-            for ratio in pop["ratios"]:
-                seeds = [s for r, s in todo if r == ratio]
-                for start in range(0, len(seeds), size):
-                    chunk = seeds[start:start + size]
-                    table = lm_population(
-                        inputs["pretrained"], tokenizer=inputs["tokenizer"],
-                        general=inputs["general"], task=inputs["task"], items=inputs["items"],
-                        heldout=inputs["heldout"], ratios=[ratio], seeds=chunk, config=train,
-                        eos=inputs["eos"], ensemble_size=len(chunk),
-                        device=pop.get("device", "cpu"))
-                    with conn:  # one transaction per unit
-                        conn.executemany(
-                            "INSERT INTO lm_runs VALUES (?, ?, ?, ?)",
-                            [(ratio, int(row["seed"]), json.dumps(row), time.time())
-                             for row in table.to_dict(orient="records")])
-                    if progress:
-                        print(f"ratio {ratio}: seeds {chunk} done", file=sys.stderr, flush=True)
-    return read_lm_store(store)
+    sweep = lm_sweep(config, store)
+    sweep.run(client, workers=None if client is not None else workers, progress=progress,
+              **options)
+    return sweep.population()
+
+
+def _old_rows(path: Path) -> tuple[dict[str, Any] | None, list[tuple]] | None:
+    """(config, rows) of a store of the former LM runner; None for any other file."""
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro",
+                                            uri=True)) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "lm_runs" not in tables or "meta" in tables:
+            return None
+        found = conn.execute("SELECT value FROM lm_meta WHERE key = 'config'").fetchone() \
+            if "lm_meta" in tables else None
+        rows = conn.execute("SELECT ratio, seed, row FROM lm_runs ORDER BY ratio, seed")
+        return (json.loads(found[0]) if found else None), rows.fetchall()
+
+
+def read_lm_store(store: str | os.PathLike) -> pd.DataFrame:
+    """Every finished LM run of a store, one row per (ratio, seed), sorted by ratio and seed.
+
+    Reads run stores (their ``lm_results``) and stores of the former LM
+    runner (``lm_runs``). A run store that holds LM runs of several
+    configurations (two rows for one ratio and seed) is refused: read one
+    sweep with ``lm_sweep(config, store).population()``.
+    """
+    path = Path(store)
+    if not path.is_file():
+        raise FileNotFoundError(f"`store` '{path}' does not exist")
+    old = _old_rows(path)
+    if old is not None:
+        table = pd.DataFrame([json.loads(r) for _, _, r in old[1]])
+    else:
+        with RunStore(path, readonly=True) as runs:
+            runs.check()
+            table = runs.results(kind="lm").drop(columns="run_id")
+        table = table.sort_values(["ratio", "seed"], kind="stable", ignore_index=True)
+        if table.duplicated(["ratio", "seed"]).any():
+            raise ValueError(
+                f"`store` '{path}' holds LM runs of several configurations (two rows for one "
+                "ratio and seed); read one with lm_sweep(config, store).population()")
+    table.attrs["higher_is_better"] = dict(DIRECTIONS)
+    return table
+
+
+def upgrade_lm_store(old: str | os.PathLike, new: str | os.PathLike) -> int:
+    """Copy the runs of a former LM runner's store (``lm_runs``) into a run store.
+
+    ``old`` is only read. The runs are keyed by the configuration the old
+    store kept (``lm_meta``), so ``lm_sweep(config, new)`` with that
+    configuration finds them finished and trains only what is missing.
+
+    Returns
+    -------
+    int
+        Runs written (runs already in ``new`` are skipped).
+    """
+    path = Path(old)
+    if not path.is_file():
+        raise FileNotFoundError(f"`old` store '{path}' does not exist")
+    found = _old_rows(path)
+    if found is None:
+        raise ValueError(f"`old` '{path}' is not a store of the former LM runner (no lm_runs "
+                         "table, or it is a run store already)")
+    config, rows = found
+    if config is None:
+        raise ValueError(f"`old` '{path}' lacks its configuration (lm_meta); run the sweep "
+                         "again into a new store")
+    if Path(new).resolve() == path.resolve():
+        raise ValueError("`new` must be another file than `old` (which is only read)")
+    grid = LMGrid(config)
+    where = {(s.task.ratio, seed): (s, k) for s in grid.settings
+             for seed, k in zip(s.seeds, s.keys(), strict=True)}
+    records, configs = [], {}
+    for ratio, seed, text in rows:
+        if (ratio, seed) not in where:
+            raise ValueError(f"`old` '{path}' has a run (ratio {ratio}, seed {seed}) outside "
+                             "its own configuration")
+        setting, key = where[(ratio, seed)]
+        records.append({"run_id": key, **json.loads(text)})
+        configs[key] = (setting.task, setting.model, setting.train)
+    table = pd.DataFrame(records, columns=["run_id", "ratio", "seed", *LM_METRICS,
+                                           "train_loss", "task_share", "n_params", "layers",
+                                           "steps", "ensemble_size", "seconds_per_seed"])
+    with RunStore(new) as store:
+        if table.empty:
+            return 0
+        from distscale._lib.version import __version__
+
+        return len(store.commit(table, configs, worker=f"upgraded from {path.name}",
+                                versions={"distscale": __version__}, kind="lm"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m distscale.train.lm.sweep CONFIG STORE [--csv OUT]``."""
-    parser = argparse.ArgumentParser(prog="python -m distscale.train.lm.sweep",
-                                     description="Make an LM seed population (resumable).")
+    """``python -m distscale.train.lm.sweep CONFIG STORE [--csv OUT] [--workers N]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m distscale.train.lm.sweep",
+        description="Make an LM seed population (resumable; same as `distscale train`).")
     parser.add_argument("config", help="the TOML file")
-    parser.add_argument("store", help="the SQLite store (created or resumed)")
+    parser.add_argument("store", help="the SQLite run store (created or resumed)")
     parser.add_argument("--csv", help="also write the population to this CSV file")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="local worker processes (default 0: this process)")
     args = parser.parse_args(argv)
-    table = run_lm_sweep(args.config, args.store, progress=True)
+    table = run_lm_sweep(args.config, args.store, progress=True, workers=args.workers)
     if args.csv:
         from distscale._lib.outputs import atomic_write
 
