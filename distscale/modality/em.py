@@ -17,7 +17,13 @@ import math
 
 import numpy as np
 
-from distscale.modality.em_starts import resolution, standardize, starts_general, starts_two
+from distscale.modality.em_starts import (
+    merge_ties,
+    resolution,
+    standardize,
+    starts_general,
+    starts_two,
+)
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -391,6 +397,10 @@ def fit_batch(
         (``(batch, k)``: component sd held at the floor), and optionally ``resp``.
     """
     x = np.asarray(x, dtype=float)
+    merged = merge_ties(x, weights)
+    inverse = None
+    if merged is not None:  # the same fit on each row's distinct values, weighted by count
+        x, weights, inverse = merged
     batch, n = x.shape
     z, loc, scale, total = standardize(x, weights)
     flat = scale <= 0
@@ -489,5 +499,8 @@ def fit_batch(
         "at_floor": at_floor,
     }
     if responsibilities:
-        out["resp"] = np.take_along_axis(resp, order[:, :, None], axis=1)
+        resp = np.take_along_axis(resp, order[:, :, None], axis=1)
+        if inverse is not None:  # back to one column per original value
+            resp = np.take_along_axis(resp, inverse[:, None, :], axis=2)
+        out["resp"] = resp
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 
 
 def standardize(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, ...]:
@@ -187,3 +188,58 @@ def starts_general(
         fv = np.broadcast_to(np.asarray(floor_var, dtype=float), (batch,))[:, None]
         variances[:, s] = np.where(empty, 1.0, np.maximum(s2 / nn - m * m, fv))
     return weights, means, variances
+
+
+#: Merge tied values when the most distinct values in any row are at most this
+#: fraction of the row length (below it the sort pays for itself many times).
+MERGE_TIES_BELOW = 0.5
+
+
+def merge_ties(
+    x: np.ndarray, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each row's distinct values with their summed weights, when that shortens the rows.
+
+    A mixture's (weighted) log-likelihood and EM sums are sums over values,
+    so tied values can be replaced by one value carrying their total weight
+    without changing the fit: a metric on a fixed test set (accuracy on 50
+    items) has a few dozen distinct values among thousands of seeds, and the
+    engine then works on the few dozen. Values are merged only when exactly
+    equal. When the whole batch holds few distinct values (seed-bootstrap
+    resamples of one sample, replicates on one grid) every merged row lists
+    all of them, found by hashing (no sort); otherwise each row is sorted and
+    padded to the longest with its largest value at weight 0. Returns
+    ``(values, weights, inverse)`` -- ``inverse[i, j]`` is the column of
+    ``x[i, j]`` in the merged row -- or None when the first row has more
+    than :data:`MERGE_TIES_BELOW` of its length in distinct values (nothing
+    to gain).
+    """
+    batch, n = x.shape
+    limit = MERGE_TIES_BELOW * n
+    if n < 8 or np.unique(x[0]).size > limit:
+        return None
+    ws = np.ones((batch, n)) if w is None else w
+    codes, uniques = pd.factorize(x.ravel(), sort=False)
+    width = uniques.size
+    if width <= limit:
+        flat = codes.reshape(batch, n) + (np.arange(batch) * width)[:, None]
+        merged_w = np.bincount(flat.ravel(), weights=ws.ravel(), minlength=batch * width)
+        merged_x = np.broadcast_to(np.asarray(uniques, dtype=float), (batch, width)).copy()
+        return merged_x, merged_w.reshape(batch, width), codes.reshape(batch, n)
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    new = np.ones((batch, n), dtype=bool)
+    new[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    group = np.cumsum(new, axis=1) - 1
+    width = int(group[:, -1].max()) + 1
+    if width > limit:
+        return None
+    rows = np.arange(batch)[:, None]
+    flat = (rows * width + group).ravel()
+    merged_w = np.bincount(flat, weights=np.take_along_axis(ws, order, axis=1).ravel(),
+                           minlength=batch * width)
+    merged_x = np.repeat(xs[:, -1:], width, axis=1)
+    merged_x[rows, group] = xs
+    inverse = np.empty((batch, n), dtype=np.int64)
+    np.put_along_axis(inverse, order, group, axis=1)
+    return merged_x, merged_w.reshape(batch, width), inverse

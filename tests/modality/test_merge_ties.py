@@ -1,0 +1,58 @@
+"""The engine fits tied values once, weighted by their count: the same fit.
+
+References: the mixture log-likelihood computed directly with scipy.stats
+(an implementation nobody here wrote) at the fitted parameters, over every
+value; and the engine itself with the merging switched off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import distscale.modality.em_starts as em_starts
+from distscale.modality.em import fit_batch
+
+
+def _tied(batch: int, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    win = rng.random((batch, n)) < rng.uniform(0.2, 0.8, (batch, 1))
+    x = np.where(win, rng.normal(0.8, 0.06, (batch, n)), rng.beta(1.2, 12, (batch, n)))
+    return np.round(np.clip(x, 0.01, 1.0) * 50) / 50  # accuracy on 50 items: many ties
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_merged_fit_equals_the_fit_on_every_value(weighted, monkeypatch):
+    x = _tied(40, 400, 0)
+    rng = np.random.default_rng(1)
+    w = rng.multinomial(400, np.full(400, 1 / 400), size=40).astype(float) if weighted else None
+    assert em_starts.merge_ties(x, w) is not None  # the data do get merged
+    merged = fit_batch(x, 2, weights=w, rng=np.random.default_rng(2), responsibilities=True)
+    monkeypatch.setattr(em_starts, "MERGE_TIES_BELOW", 0.0)  # merging off
+    plain = fit_batch(x, 2, weights=w, rng=np.random.default_rng(2), responsibilities=True)
+    # both reach the same optimum (a better one would be fine too; here every row agrees)
+    np.testing.assert_allclose(merged["loglik"], plain["loglik"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(merged["means"], plain["means"], atol=1e-5)
+    np.testing.assert_allclose(merged["resp"], plain["resp"], atol=1e-4)
+    assert merged["resp"].shape == (40, 2, 400)
+    # scipy at the fitted parameters, summed over every original value
+    ww = np.ones_like(x) if w is None else w
+    dens = sum(merged["weights"][:, [c]] * stats.norm.pdf(x, merged["means"][:, [c]],
+                                                            merged["sds"][:, [c]])
+               for c in range(2))
+    np.testing.assert_allclose(merged["loglik"], (ww * np.log(dens)).sum(axis=1), rtol=1e-10)
+
+
+def test_continuous_values_are_not_merged():
+    x = np.random.default_rng(0).normal(size=(5, 100))
+    assert em_starts.merge_ties(x, None) is None
+
+
+def test_rows_with_different_values_are_merged_row_by_row():
+    # each row on its own grid: the union is too wide, the row-by-row path merges
+    rng = np.random.default_rng(4)
+    x = np.stack([np.round(rng.normal(0, 1, 200) * 4) / 4 + 0.001 * i for i in range(30)])
+    values, weights, inverse = em_starts.merge_ties(x, None)
+    np.testing.assert_array_equal(np.take_along_axis(values, inverse, axis=1), x)
+    np.testing.assert_array_equal(weights.sum(axis=1), np.full(30, 200.0))
