@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from distscale._lib.threads import default_threads
 from distscale.modality.checks import component_labels, n_distinct, point_label
 from distscale.modality.em import fit_batch
 from distscale.modality.separation import ashman_d
@@ -182,6 +183,8 @@ def component_table(
             n_resamples=n_boot_ci if n_boot_ci is not None else n_boot_separation,
             confidence_level=confidence_level, rng=rng, progress=progress,
             keep_distribution=decision_level is not None,
+            # the statistic refits from two fixed starts (no random draws): safe on threads
+            threads=default_threads(),
         )
         if n_boot_ci is not None:
             low, high = res.ci_low, res.ci_high

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from distscale._lib.threads import default_threads, map_ordered
 from distscale.modality.checks import detect_grid
 from distscale.modality.em import fit_batch
 
@@ -48,33 +49,18 @@ def _replicate_stats(
     """``counts[j]`` simulated LRT statistics for each sample ``members[j]`` (all of size ``n``).
 
     All replicates are refitted together in chunks of about ``_SIM_ELEMENTS``
-    values (bounded memory); the statistics come back in draw order.
+    values (bounded memory); the statistics come back in draw order. The
+    replicates are drawn in order in this thread and refitted on
+    :func:`~distscale._lib.threads.default_threads` threads, each chunk with
+    its own child generator for random starts, so the result does not depend
+    on the number of threads.
     """
     per_chunk = max(1, _SIM_ELEMENTS // int(n))
     out: list[list[np.ndarray]] = [[] for _ in members]
     todo = [(j, m) for j, m in enumerate(counts) if m > 0]
+    plan: list[list[tuple[int, int]]] = []
     pending: list[tuple[int, int]] = []
     rows = 0
-
-    def run(chunk: list[tuple[int, int]]) -> None:
-        sims = []
-        for j, m in chunk:
-            i = members[j]
-            y = _simulate(
-                null_fits[i]["weights"], null_fits[i]["means"], null_fits[i]["sds"], (m, n), rng
-            )
-            if grids[i] is not None:
-                origin, step = grids[i]
-                y = origin + step * np.round((y - origin) / step)
-            sims.append(y)
-        x = np.concatenate(sims, axis=0)
-        stat = 2.0 * (fit_batch(x, k + 1, rng=rng, **kw)["loglik"]
-                      - fit_batch(x, k, rng=rng, **kw)["loglik"])
-        start = 0
-        for j, m in chunk:
-            out[j].append(stat[start : start + m])
-            start += m
-
     for j, m in todo:
         while m > 0:
             take = min(m, per_chunk - rows)
@@ -82,10 +68,39 @@ def _replicate_stats(
             rows += take
             m -= take
             if rows >= per_chunk:
-                run(pending)
+                plan.append(pending)
                 pending, rows = [], 0
     if pending:
-        run(pending)
+        plan.append(pending)
+    try:
+        children = rng.spawn(len(plan))  # child streams: the simulation draws stay as they were
+    except (AttributeError, TypeError):  # a generator without a seed sequence: one thread
+        children = None
+
+    def simulated():
+        for c, chunk in enumerate(plan):
+            sims = []
+            for j, m in chunk:
+                i = members[j]
+                y = _simulate(null_fits[i]["weights"], null_fits[i]["means"],
+                              null_fits[i]["sds"], (m, n), rng)
+                if grids[i] is not None:
+                    origin, step = grids[i]
+                    y = origin + step * np.round((y - origin) / step)
+                sims.append(y)
+            yield chunk, np.concatenate(sims, axis=0), rng if children is None else children[c]
+
+    def refit(item):
+        chunk, x, gen = item
+        stat = 2.0 * (fit_batch(x, k + 1, rng=gen, **kw)["loglik"]
+                      - fit_batch(x, k, rng=gen, **kw)["loglik"])
+        return chunk, stat
+
+    for chunk, stat in map_ordered(refit, simulated(), default_threads() if children else 1):
+        start = 0
+        for j, m in chunk:
+            out[j].append(stat[start : start + m])
+            start += m
     return [np.concatenate(parts) if parts else np.zeros(0) for parts in out]
 
 

@@ -19,9 +19,11 @@ import pandas as pd
 from scipy import special
 
 from distscale._lib.results import IntervalArrays, Result
+from distscale._lib.threads import map_ordered
 from distscale._lib.validation import (
     check_bool,
     check_confidence_level,
+    check_int,
     check_n_resamples,
     check_one_of,
     check_rng,
@@ -254,6 +256,7 @@ def bootstrap(
     progress: bool = False,
     chunk_size: int | None = None,
     paired: bool = False,
+    threads: int = 1,
 ) -> BootstrapResult:
     """Stratified nonparametric bootstrap of a vectorised statistic.
 
@@ -288,6 +291,11 @@ def bootstrap(
         unit in every stratum, and each resample draws units, keeping their
         values in all strata together (the paired or block bootstrap). The
         BCa jackknife then leaves out one unit at a time.
+    threads : int, default 1
+        Compute ``statistic`` on this many threads (chunks in parallel; the
+        resamples are still drawn in order, so the result does not depend on
+        it). Only for a statistic that is safe to call from several threads
+        at once and draws no random numbers from a shared generator.
 
     Returns
     -------
@@ -316,19 +324,29 @@ def bootstrap(
     generator = check_rng(rng)
     if not callable(statistic):
         raise TypeError("`statistic` must be callable")
+    threads = check_int("threads", threads, 1)
 
     estimate = as_2d(statistic(*(x[None, :] for x in strata)), 1)[0]
     k = estimate.size
     total_n = sum(x.size for x in strata)
     dist = np.empty((n_resamples, k))
-    for start, m in chunks(n_resamples, chunk_size, total_n, progress=progress,
-                           desc="bootstrap"):
-        if paired:
-            idx = generator.integers(0, strata[0].size, size=(m, strata[0].size))
-            resampled = [x[idx] for x in strata]
-        else:
-            resampled = [x[generator.integers(0, x.size, size=(m, x.size))] for x in strata]
-        dist[start : start + m] = as_2d(statistic(*resampled), m, k)
+
+    def draws() -> Iterator[tuple[int, int, list[np.ndarray]]]:  # in order, in this thread
+        for start, m in chunks(n_resamples, chunk_size, total_n, progress=progress,
+                               desc="bootstrap"):
+            if paired:
+                idx = generator.integers(0, strata[0].size, size=(m, strata[0].size))
+                yield start, m, [x[idx] for x in strata]
+            else:
+                yield start, m, [x[generator.integers(0, x.size, size=(m, x.size))]
+                                 for x in strata]
+
+    def compute(item: tuple[int, int, list[np.ndarray]]) -> tuple[int, int, np.ndarray]:
+        start, m, resampled = item
+        return start, m, as_2d(statistic(*resampled), m, k)
+
+    for start, m, values in map_ordered(compute, draws(), threads):
+        dist[start : start + m] = values
 
     finite = np.isfinite(dist)
     n_valid = finite.sum(axis=0)
