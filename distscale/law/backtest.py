@@ -68,6 +68,8 @@ __all__ = ["MODELS", "BacktestResult", "backtest", "scoringrules"]
 MODELS = ("law", "gaussian_mean", "persistence", "quantile_extrapolation")
 #: Quantile levels of the law's CRPS grid and of the quantile-extrapolation ensemble.
 _LAW_GRID = 400
+#: Most elements (replicates x held-out values x ensemble members) scored at once.
+_SCORE_ELEMENTS = 1 << 22
 _QUANTILE_LEVELS = 40
 
 
@@ -350,45 +352,53 @@ def backtest(
     n_logs = np.zeros(len(hold), dtype=np.int64)
     w_all = pred._weights()
     for i, (s, x) in enumerate(zip(hold, test, strict=True)):
-        y = x[te_idx[i]]  # (rows, n): resampled held-out seeds
-        counts = np.ones_like(y)
+        # Every replicate scores the held-out seeds it drew; a seed's score depends on its
+        # value only, so each distinct held-out value is scored once per replicate and
+        # weighted by how often the replicate drew it (exactly the mean over the draws).
+        y_u, code = np.unique(x, return_inverse=True)
+        n_u = y_u.size
+        drawn = code[te_idx[i]]  # (rows, n)
+        counts = np.bincount((np.arange(rows)[:, None] * n_u + drawn).ravel(),
+                             minlength=rows * n_u).reshape(rows, n_u).astype(float)
         g_new = math.log(s)
         mu, sd = _gaussian_mean(train, tr_idx, g_train, g_new)
-        persist = train[-1][tr_idx[-1]]
+        persist = np.sort(train[-1][tr_idx[-1]], axis=1)
         quant = _quantile_ensemble(train, tr_idx, g_train, g_new, lo_b, hi_b)
-        inside = (y > lo_b) & (y < hi_b)
+        inside = (y_u > lo_b) & (y_u < hi_b)
         for v in piles:
-            inside &= y != v
-        n_logs[i] = int(inside[0].sum())
-        def ens(a: np.ndarray, y: np.ndarray = y) -> np.ndarray:
-            """An ensemble per replicate ``(rows, m)``, one copy per held-out run."""
-            return np.broadcast_to(a[:, None, :], y.shape + a.shape[-1:])
-
+            inside &= y_u != v
+        n_logs[i] = int(np.sum(inside[code]))
+        ys = np.where(inside, y_u, np.nanmedian(x))
+        zs = t.forward(np.clip(ys, t.lo, t.hi)) if t.kind != "identity" else ys
+        par = pred.params
+        law_ens = law_q[:, i]  # quantiles: sorted
+        crps = np.empty((len(MODELS), rows, n_u))
+        logs = np.empty((len(MODELS), rows, n_u))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            crps = [
-                sr.crps_ensemble(y, ens(law_q[:, i])),
-                sr.crps_normal(y, mu[:, None], sd[:, None]),
-                sr.crps_ensemble(y, ens(persist)),
-                sr.crps_ensemble(y, ens(quant)),
-            ]
-            ys = np.where(inside, y, np.nanmedian(x))
-            zs = t.forward(np.clip(ys, t.lo, t.hi)) if t.kind != "identity" else ys
-            par = pred.params
+            crps[1] = sr.crps_normal(y_u[None, :], mu[:, None], sd[:, None])
+            logs[1] = sr.logs_normal(ys[None, :], mu[:, None], sd[:, None])
             m = np.stack([par["mF"][:, i], par["mS"][:, i]], axis=-1)[:, None, :]
             sdv = np.stack([par["sF"][:, i], par["sS"][:, i]], axis=-1)[:, None, :]
             wts = np.stack([w_all[1][:, i], w_all[2][:, i]], axis=-1)[:, None, :]
-            bshape = y.shape + (2,)
-            law_logs = sr.logs_mixnorm(zs, np.broadcast_to(m, bshape), np.broadcast_to(sdv, bshape),
-                                       np.broadcast_to(wts, bshape))
-            law_logs = law_logs - t.log_jacobian(ys)
-            logs = [
-                law_logs,
-                sr.logs_normal(ys, mu[:, None], sd[:, None]),
-                sr.logs_ensemble(ys, ens(persist)),
-                sr.logs_ensemble(ys, ens(quant)),
-            ]
+            bshape = (rows, n_u, 2)
+            logs[0] = sr.logs_mixnorm(np.broadcast_to(zs, (rows, n_u)), np.broadcast_to(m, bshape),
+                                      np.broadcast_to(sdv, bshape),
+                                      np.broadcast_to(wts, bshape)) - t.log_jacobian(ys)
+            width = max(law_ens.shape[1], persist.shape[1], quant.shape[1])
+            block = max(1, _SCORE_ELEMENTS // max(1, n_u * width))
+            for lo in range(0, rows, block):  # bounded memory: (block, n_u, members)
+                r = slice(lo, min(rows, lo + block))
+                obs = np.broadcast_to(y_u, (r.stop - r.start, n_u))
+                def per_obs(ens: np.ndarray, r: slice = r, obs: np.ndarray = obs) -> np.ndarray:
+                    """Each replicate's ensemble, once per held-out value (a view)."""
+                    return np.broadcast_to(ens[r, None, :], obs.shape + ens.shape[-1:])
+
+                for j, ens in ((0, law_ens), (2, persist), (3, quant)):
+                    crps[j, r] = sr.crps_ensemble(obs, per_obs(ens), sorted_ensemble=True)
+                for j, ens in ((2, persist), (3, quant)):
+                    logs[j, r] = sr.logs_ensemble(np.broadcast_to(ys, obs.shape), per_obs(ens))
         for j in range(len(MODELS)):
-            out["crps"][:, i, j] = _weighted_means(np.asarray(crps[j], dtype=float), counts)
+            out["crps"][:, i, j] = _weighted_means(crps[j], counts)
             lg = np.where(np.isfinite(logs[j]), logs[j], np.inf)
             out["logs"][:, i, j] = _weighted_means(np.where(inside, lg, 0.0), inside * counts)
     alpha = 1 - confidence_level
