@@ -32,12 +32,15 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.docs import fill_doc
+from distscale._lib.processes import can_fork, map_forked
 from distscale._lib.results import Result
+from distscale._lib.threads import default_threads
 from distscale._lib.validation import (
     check_alpha,
     check_bool,
     check_bounds,
     check_confidence_level,
+    check_int,
     check_n_resamples,
     check_rng,
     check_threshold,
@@ -124,8 +127,33 @@ def _resolve_population(
     raise TypeError(f"expected a Population or a pandas DataFrame; got {type(data).__name__}")
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One analysis run: its result (None if it could not be computed) and what it said."""
+
+    result: object | None
+    caught: tuple[tuple[type, str, str, int], ...]
+    error: str | None
+    seconds: float
+
+
+def _execute(func: Callable[[], object]) -> _Outcome:
+    """Run one analysis with its warnings recorded (in this process or a forked worker)."""
+    start = time.perf_counter()
+    error = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DegenerateDataWarning)
+        warnings.simplefilter("always", UserWarning)
+        try:
+            result = func()
+        except ValueError as err:
+            result, error = None, str(err)
+    said = tuple((w.category, str(w.message), w.filename, w.lineno) for w in caught)
+    return _Outcome(result, said, error, time.perf_counter() - start)
+
+
 class _Steps:
-    """Runs the analyses one by one: progress lines, warnings kept, failures noted."""
+    """Records the analyses in plan order: progress lines, warnings kept, failures noted."""
 
     def __init__(self, total: int, progress: bool) -> None:
         self.total, self.progress, self.done = total, progress, 0
@@ -135,26 +163,26 @@ class _Steps:
         if self.progress:
             print(f"distscale report: {text}", file=sys.stderr, flush=True)
 
-    def run(self, label: str, func: Callable[[], object]) -> object | None:
+    def record(self, label: str, outcome: _Outcome) -> object | None:
         self.done += 1
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DegenerateDataWarning)
-            warnings.simplefilter("always", UserWarning)
-            try:
-                result = func()
-            except ValueError as err:
-                result = None
-                self.notes.append(f"{label}: not computed: {err}")
-        for w in caught:
-            if issubclass(w.category, (DegenerateDataWarning, UserWarning)):
-                note = f"{label}: {w.message}"
+        if outcome.error is not None:
+            self.notes.append(f"{label}: not computed: {outcome.error}")
+        for category, message, filename, lineno in outcome.caught:
+            if issubclass(category, (DegenerateDataWarning, UserWarning)):
+                note = f"{label}: {message}"
                 if note not in self.notes:
                     self.notes.append(note)
             else:  # anything else (a RuntimeWarning is a bug) goes on as usual
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        self.say(f"[{self.done}/{self.total}] {label} ({time.perf_counter() - start:.1f} s)")
-        return result
+                warnings.warn_explicit(message, category, filename, lineno)
+        self.say(f"[{self.done}/{self.total}] {label} ({outcome.seconds:.1f} s)")
+        return outcome.result
+
+    def run(self, label: str, func: Callable[[], object]) -> object | None:
+        return self.record(label, _execute(func))
+
+
+#: The slowest analyses, started first when they run side by side.
+_SLOW_FIRST = ("modality_scan", "next_scale_outlook", "threshold_sensitivity")
 
 
 @fill_doc
@@ -177,6 +205,7 @@ def make_report(
     progress: bool = True,
     overwrite: bool = False,
     inputs: Sequence[str | os.PathLike] = (),
+    n_jobs: int | None = None,
 ) -> Report:
     """Run every analysis on one population and write an HTML report with figures and tables.
 
@@ -221,6 +250,12 @@ def make_report(
     inputs : sequence of path, optional
         Input files the report must never write over or remove (the command
         line passes its PATH).
+    n_jobs : int, optional
+        Processes that run the analyses, and then draw the figures, side by
+        side (Linux; elsewhere one). Default: the usable cores, at most 4
+        (``DISTSCALE_THREADS`` in the environment sets it). Each analysis has
+        its own random stream, so the report is the same, byte for byte,
+        whatever ``n_jobs``.
 
     Returns
     -------
@@ -260,6 +295,7 @@ def make_report(
     bounds = check_bounds(bounds, auto=True)
     higher_is_better = check_bool("higher_is_better", higher_is_better)
     progress = check_bool("progress", progress)
+    workers = default_threads() if n_jobs is None else check_int("n_jobs", n_jobs, 1)
     n_resamples = check_n_resamples(n_resamples, minimum=2)
     confidence_level = check_confidence_level(confidence_level)
     alpha = check_alpha(alpha)
@@ -339,9 +375,19 @@ def make_report(
                                                      confidence_level=confidence_level,
                                                      rng=g)))
     steps = _Steps(len(plan) + 3, progress)
+    if workers > 1 and can_fork():
+        steps.say(f"running {len(plan)} analyses on {workers} processes")
+    keys = [key for key, _, _ in plan]
+    order = sorted(range(len(plan)), key=lambda i: (keys[i] not in _SLOW_FIRST, i))
+    outcomes = map_forked(
+        _execute,
+        [functools.partial(func, g) for (_, _, func), g in
+         zip(plan, gen.spawn(len(plan)), strict=True)],
+        workers, order=order,
+    )
     results: dict[str, object] = {}
-    for (key, label, func), g in zip(plan, gen.spawn(len(plan)), strict=True):
-        res = steps.run(label, functools.partial(func, g))
+    for (key, label, _), outcome in zip(plan, outcomes, strict=True):
+        res = steps.record(label, outcome)
         if res is not None:
             results[key] = res
     if "summary_curves" in results:
@@ -372,7 +418,7 @@ def make_report(
     summary = _report_text.summary_sentences(ctx)
     folder.prepare()
     start_fig = time.perf_counter()
-    figures = _report_figures.write_figures(ctx, folder, steps.notes)
+    figures = _report_figures.write_figures(ctx, folder, steps.notes, workers=workers)
     steps.done += 1
     steps.say(f"[{steps.done}/{steps.total}] figures ({time.perf_counter() - start_fig:.1f} s)")
     tables = _report_page.write_tables(results, folder)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from distscale._lib.processes import map_forked
 from distscale.report.folder import ReportFolder
 from distscale.report.text import Context, pct
 
@@ -156,30 +157,47 @@ def _panels(plot, fig, tests, scale_name):
     return fig
 
 
-def write_figures(ctx: Context, folder: ReportFolder, notes: list[str]) -> list[FigureFile]:
-    """Draw every figure, write PNG and SVG into ``figures/`` of the report; failures -> notes."""
+def _render(spec: tuple) -> tuple[bytes, bytes] | str:
+    """One figure as PNG and SVG bytes, or a note saying why it could not be drawn."""
     import matplotlib
     from matplotlib.figure import Figure
 
     from distscale import plot
 
+    name, _, _, size, draw = spec
+    fig = Figure(figsize=size, layout="constrained")
+    try:
+        drawn = draw(plot, fig)
+    except Exception as err:  # a figure that cannot be drawn must not lose the report
+        return f"figure {name!r} could not be drawn: {type(err).__name__}: {err}"
+    fig = drawn if hasattr(drawn, "savefig") else getattr(drawn, "figure", fig)
+    buf, svg_buf = io.BytesIO(), io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "distscale", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
+    _close(fig)
+    return buf.getvalue(), svg_buf.getvalue()
+
+
+def write_figures(
+    ctx: Context, folder: ReportFolder, notes: list[str], *, workers: int = 1
+) -> list[FigureFile]:
+    """Draw every figure, write PNG and SVG into ``figures/`` of the report; failures -> notes.
+
+    With ``workers > 1`` the figures are drawn side by side in forked
+    processes (:func:`distscale._lib.processes.map_forked`); the files and
+    notes are the same, in the same order.
+    """
+    specs = list(_figure_specs(ctx))
     out = []
-    for name, title, caption, size, draw in _figure_specs(ctx):
-        fig = Figure(figsize=size, layout="constrained")
-        try:
-            drawn = draw(plot, fig)
-        except Exception as err:  # a figure that cannot be drawn must not lose the report
-            notes.append(f"figure {name!r} could not be drawn: {type(err).__name__}: {err}")
+    for spec, drawn in zip(specs, map_forked(_render, specs, workers), strict=True):
+        if isinstance(drawn, str):
+            notes.append(drawn)
             continue
-        fig = drawn if hasattr(drawn, "savefig") else getattr(drawn, "figure", fig)
-        buf, svg_buf = io.BytesIO(), io.BytesIO()
-        with matplotlib.rc_context({"svg.hashsalt": "distscale", "svg.fonttype": "path"}):
-            fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
-        png = folder.write_bytes(f"figures/{name}.png", buf.getvalue())
-        svg = folder.write_bytes(f"figures/{name}.svg", svg_buf.getvalue())
-        _close(fig)
-        out.append(FigureFile(name, title, caption, png, svg, buf.getvalue()))
+        name, title, caption = spec[:3]
+        png = folder.write_bytes(f"figures/{name}.png", drawn[0])
+        svg = folder.write_bytes(f"figures/{name}.svg", drawn[1])
+        out.append(FigureFile(name, title, caption, png, svg, drawn[0]))
     return out
 
 
