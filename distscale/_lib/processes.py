@@ -27,12 +27,19 @@ class WorkerError(RuntimeError):
 def can_fork() -> bool:
     """Whether :func:`map_forked` uses processes here (Linux, with ``fork``).
 
+    Not inside a daemonic worker process (a worker of a ``multiprocessing``
+    pool, ours or the caller's), which may not start processes of its own.
+
     Examples
     --------
     >>> isinstance(can_fork(), bool)
     True
     """
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _run(index: int) -> tuple[int, bool, Any]:

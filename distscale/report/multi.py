@@ -98,7 +98,7 @@ def _headline(rep: Report) -> dict[str, object]:
         "capacity_threshold": "none" if cap is None else f"{cap:g}",
         "x50": "n/a" if x50 is None or not math.isfinite(x50) else f"{x50:.3g}",
         "mean_change": dec.headline if dec is not None else "n/a",
-        "inverse_scaling": (inv.shape if inv.finding else "no") if inv is not None else "n/a",
+        "inverse_scaling": inv.finding_shape if inv is not None else "n/a",
     }
 
 

@@ -132,6 +132,11 @@ class InverseScalingResult(Result):
     def __str__(self) -> str:
         return self.verdict
 
+    @property
+    def finding_shape(self) -> str:
+        """The shape of P(success) when there is a finding, else ``"no"`` (a table cell)."""
+        return self.shape if self.finding else "no"
+
     def to_frame(self) -> pd.DataFrame:
         """One row per test: ``question, effect, estimate, ci_low, ci_high, pvalue,
         significant`` (``significant`` at ``alpha``, divided by 3 for the three

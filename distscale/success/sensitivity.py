@@ -353,7 +353,7 @@ def threshold_sensitivity(
         num["share_low"][i], num["share_high"][i] = dec.share_ci.low, dec.share_ci.high
         row["x50_inside"] = "yes" if np.isfinite(curve.x50) else "no"
         row["mean_change"] = dec.headline
-        row["inverse_scaling"] = inv.shape if inv.finding else "no"
+        row["inverse_scaling"] = inv.finding_shape
         rows.append(row)
 
     table = pd.DataFrame(rows, columns=["threshold", "first_majority_scale", *VERDICTS])

@@ -88,3 +88,12 @@ def test_report_is_the_same_byte_for_byte_on_several_processes(tmp_path):
         assert not sub.diff_files and not sub.left_only and not sub.right_only
     with pytest.raises(ValueError, match="n_jobs"):
         ds.make_report(pop, threshold=0.5, out_dir=tmp_path / "r0", progress=False, n_jobs=0)
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes only where fork is available")
+def test_work_inside_a_worker_runs_in_that_worker():
+    # a pool's workers are daemonic and may not fork: map_forked falls back to a loop there
+    def nested(x):
+        return sum(map_forked(lambda y: y * x, [1, 2, 3], workers=2)), can_fork()
+
+    assert map_forked(nested, [1, 10], workers=2) == [(6, False), (60, False)]
