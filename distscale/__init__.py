@@ -65,7 +65,14 @@ from distscale.modality import (
     select_components,
 )
 from distscale.population import Population, as_population
-from distscale.report import MultiReport, Report, make_report, make_reports
+from distscale.report import (
+    MultiReport,
+    Report,
+    TaskSummaries,
+    make_report,
+    make_reports,
+    summary_by_task,
+)
 from distscale.resampling import (
     BootstrapResult,
     NestedBootstrapResult,
@@ -122,6 +129,7 @@ __all__ = [
     "ShapeTestResult",
     "SuccessCurve",
     "SummaryCurves",
+    "TaskSummaries",
     "ThresholdSensitivity",
     "TrendTestResult",
     "__version__",
@@ -165,6 +173,7 @@ __all__ = [
     "shape_test",
     "simulate_population",
     "success_curve",
+    "summary_by_task",
     "summary_curves",
     "threshold_sensitivity",
     "trend_test",

@@ -103,7 +103,7 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     _add_population_arguments(summary)
-    summary.add_argument("--task", help="task column (then --select-task is required)")
+    summary.add_argument("--task", help="task column: one table per task (or --select-task)")
     summary.add_argument("--select-task", help="analyse only this task")
     summary.add_argument(
         "--threshold", type=float, help="a run succeeds when its metric is beyond this value"
@@ -271,8 +271,8 @@ def _load_for_summary(args: argparse.Namespace):
         encoding=args.encoding,
     )
     if args.task is not None:
-        if args.select_task is None:
-            raise _CLIError(f"--task given: choose one of {list(pop.tasks)} with --select-task")
+        if args.select_task is None:  # every task: a table per task
+            return pop, args.threshold, not args.lower_is_better, args.path
         labels = {str(t): t for t in pop.tasks}
         if args.select_task not in labels:
             raise _CLIError(f"--select-task {args.select_task!r} is not one of {list(labels)}")
@@ -282,23 +282,9 @@ def _load_for_summary(args: argparse.Namespace):
     return pop, args.threshold, not args.lower_is_better, args.path
 
 
-def _readable_table(frame: pd.DataFrame) -> str:
-    def cell(row: pd.Series) -> str:
-        if pd.isna(row["estimate"]):
-            return "undefined"
-        return f"{row['estimate']:.4g} [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
-
-    shown = frame.assign(cell=frame.apply(cell, axis=1))
-    order = list(dict.fromkeys(frame["statistic"]))
-    table = shown.pivot(index="scale", columns="statistic", values="cell")[order]
-    n = frame.groupby("scale")["n"].max()
-    table.insert(0, "n", n)
-    table.insert(0, "scale", [f"{s:.4g}" for s in table.index])
-    return table.to_string(index=False)
-
-
 def _run_summary(args: argparse.Namespace) -> int:
     from distscale.describe.summary import summary_curves
+    from distscale.report.summaries import readable_table
 
     out = None
     if args.out:
@@ -307,6 +293,11 @@ def _run_summary(args: argparse.Namespace) -> int:
         if out.exists() and not args.overwrite:
             raise _CLIError(f"--out {args.out!r} exists; pass --overwrite to replace it")
     pop, threshold, higher, source = _load_for_summary(args)
+    if args.path is not None and args.task is not None and args.select_task is None:
+        from distscale.report.summaries import run_task_summaries
+
+        return run_task_summaries(args, pop, threshold=threshold, higher_is_better=higher,
+                                  source=source, out=out)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = summary_curves(
@@ -338,7 +329,7 @@ def _run_summary(args: argparse.Namespace) -> int:
             f"resamples per scale (rng={args.rng}); mode = half-sample mode"
         )
         print()
-    print(_readable_table(frame))
+    print(readable_table(frame))
     if not args.quiet:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)

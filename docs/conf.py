@@ -48,6 +48,8 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
+    # dropdowns: the collapsible "Validation" / "Benchmark" parts of the guide pages
+    "sphinx_design",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -118,6 +120,10 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
 }
 html_show_sourcelink = True
+# Getting started is a top-level page with no section to navigate: no empty left sidebar.
+html_sidebars = {"getting-started": []}
+# wider article and smaller code, so that the guide's doctest blocks fit (docs/_static/custom.css)
+html_css_files = ["custom.css"]
 
 # -- Examples gallery (sphinx-gallery) ------------------------------------------
 # Rules for files in examples/ (also in docs/contributing.md):
