@@ -96,6 +96,7 @@ def scaling_law(
     law: DistributionalScalingLaw,
     *,
     at: object = None,
+    scales: object = None,
     bins: int = 20,
     ncols: int = 3,
     ax: object = None,
@@ -114,6 +115,9 @@ def scaling_law(
         Fitted.
     at : float or sequence of float, optional
         Scales to predict (extrapolation allowed).
+    scales : sequence of float, optional
+        The fitted scales to draw (each one of ``law.scales_``); default all.
+        With many scales a few evenly spaced ones read better.
     bins : int, default 20
     ncols : int, default 3
     ax : Figure or sequence of Axes, optional
@@ -134,22 +138,36 @@ def scaling_law(
     >>> fig = distscale.plot.law.scaling_law(law)
     >>> len(fig.axes) >= 6
     True
+    >>> fig = distscale.plot.law.scaling_law(law, scales=law.scales_[[0, -1]], at=2e5)
+    >>> [a.get_title() for a in fig.axes if a.get_title()][-1].endswith("(predicted)")
+    True
     >>> plt.close("all")
     """
     check_type(law, DistributionalScalingLaw, "law.scaling_law")
     law._check_fitted()
     extra = [] if at is None else [float(v) for v in np.atleast_1d(at)]
-    scales = np.r_[law.scales_, extra]
+    if scales is None:
+        chosen = np.arange(law.scales_.size)
+    else:
+        wanted = np.atleast_1d(np.asarray(scales, dtype=float))
+        missing = [f"{v:g}" for v in wanted if not np.isclose(law.scales_, v).any()]
+        if missing or wanted.size == 0:
+            raise ValueError(
+                f"`scales` must name fitted scales (law.scales_); {', '.join(missing) or 'none'}"
+                " given is not one"
+            )
+        chosen = np.array([int(np.flatnonzero(np.isclose(law.scales_, v))[0]) for v in wanted])
+    scales = np.r_[law.scales_[chosen], extra]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExtrapolationWarning)
         pred = law.predict(scales)
-    data = list(law.values_) + [None] * len(extra)
+    data = [law.values_[i] for i in chosen] + [None] * len(extra)
     grid = _grid(pred, [d for d in data if d is not None])
     n = scales.size
     fig, axes = _panels(ax, n, ncols=min(ncols, n), figsize=(3.2 * min(ncols, n),
                                                              2.6 * math.ceil(n / ncols)))
     for j, (a, s) in enumerate(zip(axes, scales, strict=True)):
-        new = j >= law.scales_.size
+        new = j >= chosen.size
         color = PALETTE["alt_fit"] if new else PALETTE["fit"]
         _density_panel(a, pred, j, data[j], grid, bins, color,
                        "predicted" if new else "fitted law")

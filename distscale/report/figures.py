@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from distscale._lib.processes import map_forked
 from distscale.report.folder import ReportFolder
 from distscale.report.text import Context, pct
@@ -113,14 +115,22 @@ def _figure_specs(ctx: Context) -> list[tuple[str, str, str, tuple, Callable]]:
         specs.append((key, *one[key], (7.5, 4.0), _single(plotter[key], r[key])))
     if "next_scale_outlook" in r:
         out = r["next_scale_outlook"]
-        n_panels = len(out.law.scales_) + 1
+        fitted = np.asarray(out.law.scales_)
+        shown = fitted
+        which = "each scale's runs"
+        if fitted.size > LAW_PANELS:  # a few evenly spaced scales, the first and last among them
+            shown = fitted[np.unique(np.round(np.linspace(0, fitted.size - 1, LAW_PANELS)))
+                           .astype(int)]
+            which = (f"the runs of {shown.size} of the {fitted.size} scales (evenly spaced, the "
+                     "first and the last among them)")
+        n_panels = shown.size + 1
         specs.append((
             "law", "Distributional scaling law",
-            "The law's density (with its seed-bootstrap band) over each scale's runs, point "
-            "masses on the right-hand axis, and the predicted distribution at "
+            f"The law's density (with its seed-bootstrap band) over {which}, point masses on the "
+            "right-hand axis, and the predicted distribution at "
             f"{out.factor:g}x the largest scale (last panel).",
             (9.6, 0.6 + 2.6 * -(-n_panels // 3)),
-            lambda plot, fig: plot.scaling_law(out.law, at=out.scale, ax=fig),
+            lambda plot, fig: plot.scaling_law(out.law, at=out.scale, scales=shown, ax=fig),
         ))  # fmt: skip
     if "threshold_sensitivity" in r:
         specs.append((
@@ -140,6 +150,9 @@ def _single(func_name: str, result: object, **kw: object) -> Callable:
 
     return draw
 
+
+#: Most fitted scales drawn in the report's scaling-law figure (11, plus the prediction).
+LAW_PANELS = 11
 
 _PANEL_TITLES = {
     "trend_success": "successful runs",
