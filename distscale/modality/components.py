@@ -103,6 +103,11 @@ def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) 
 
 
 
+#: Resampled values per call of the components' statistic (a few MB; merged ties make the
+#: refits on them small).
+_BOOT_VALUES = 1 << 21
+
+
 def _spec(fit: object) -> tuple:
     """``(k, point-mass locations, start)`` of a fit for :func:`_component_statistic`."""
     start = (fit.weights / fit.weights.sum(), fit.means, fit.sds)
@@ -178,9 +183,13 @@ def component_table(
                          axis=1) if cols else np.empty((out.shape[0], 0))
             return np.concatenate([out, d], axis=1)
 
+        n_boot = n_boot_ci if n_boot_ci is not None else n_boot_separation
+        total = sum(x.size for x in samples)
         res = bootstrap(
             samples, with_separation,
-            n_resamples=n_boot_ci if n_boot_ci is not None else n_boot_separation,
+            n_resamples=n_boot,
+            # many resamples per refit: the engine's cost per call, not per value, dominates
+            chunk_size=max(1, min(n_boot, _BOOT_VALUES // max(total, 1))),
             confidence_level=confidence_level, rng=rng, progress=progress,
             keep_distribution=decision_level is not None,
             # the statistic refits from two fixed starts (no random draws): safe on threads

@@ -43,19 +43,55 @@ def fit_groups(samples, k, **kw) -> list[dict[str, np.ndarray]]:
     return out  # type: ignore[return-value]
 
 
-def _replicate_stats(
-    n: int, members: Sequence[int], counts: Sequence[int], samples, null_fits, grids, k, rng, kw
-) -> list[np.ndarray]:
-    """``counts[j]`` simulated LRT statistics for each sample ``members[j]`` (all of size ``n``).
+def _grid_counts(y: np.ndarray, origin: float, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Replicates ``(m, n)`` rounded to a grid, as grid values and counts ``(m, cells)``.
 
-    All replicates are refitted together in chunks of about ``_SIM_ELEMENTS``
-    values (bounded memory); the statistics come back in draw order. The
+    Rounded values are equal exactly when their grid indices are, so this is
+    the engine's merging of ties (the same fit), done by counting. A grid
+    finer than the values (more cells in the range than values per row) gives
+    the rounded values themselves, each with weight 1.
+    """
+    cell = np.round((y - origin) / step)
+    m = y.shape[0]
+    if cell.max() - cell.min() + 1 > y.shape[1]:  # a fine grid: more cells than values
+        return origin + step * cell, np.ones_like(y)
+    cell = cell.astype(np.int64)
+    lo = int(cell.min())
+    width = int(cell.max()) - lo + 1
+    counts = np.bincount((cell - lo + (np.arange(m) * width)[:, None]).ravel(),
+                         minlength=m * width).reshape(m, width).astype(float)
+    values = origin + step * (lo + np.arange(width, dtype=float))
+    return np.broadcast_to(values, (m, width)), counts
+
+
+def _stack_padded(blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of unequal width side by side, padded with their last value at weight 0."""
+    width = max(v.shape[1] for v, _ in blocks)
+    xs, ws = [], []
+    for v, w in blocks:
+        pad = width - v.shape[1]
+        xs.append(np.concatenate([v, np.repeat(v[:, -1:], pad, axis=1)], axis=1))
+        ws.append(np.concatenate([w, np.zeros((w.shape[0], pad))], axis=1))
+    return np.concatenate(xs, axis=0), np.concatenate(ws, axis=0)
+
+
+def _replicate_stats(
+    members: Sequence[int], counts: Sequence[int], samples, null_fits, grids, k, rng, kw
+) -> list[np.ndarray]:
+    """``counts[j]`` simulated LRT statistics for each sample ``members[j]``.
+
+    The samples are all of one size, or all on a grid (a discrete metric):
+    then their replicates are refitted as counts on the grid (the same fit,
+    far fewer values), all sizes together. All replicates are refitted
+    together in chunks of about ``_SIM_ELEMENTS`` simulated values (bounded
+    memory); the statistics come back in draw order. The
     replicates are drawn in order in this thread and refitted on
     :func:`~distscale._lib.threads.default_threads` threads, each chunk with
     its own child generator for random starts, so the result does not depend
     on the number of threads.
     """
-    per_chunk = max(1, _SIM_ELEMENTS // int(n))
+    sizes = [int(samples[i].size) for i in members]
+    per_chunk = max(1, _SIM_ELEMENTS // max(sizes))
     out: list[list[np.ndarray]] = [[] for _ in members]
     todo = [(j, m) for j, m in enumerate(counts) if m > 0]
     plan: list[list[tuple[int, int]]] = []
@@ -83,17 +119,18 @@ def _replicate_stats(
             for j, m in chunk:
                 i = members[j]
                 y = _simulate(null_fits[i]["weights"], null_fits[i]["means"],
-                              null_fits[i]["sds"], (m, n), rng)
-                if grids[i] is not None:
-                    origin, step = grids[i]
-                    y = origin + step * np.round((y - origin) / step)
-                sims.append(y)
-            yield chunk, np.concatenate(sims, axis=0), rng if children is None else children[c]
+                              null_fits[i]["sds"], (m, sizes[j]), rng)
+                sims.append(y if grids[i] is None else _grid_counts(y, *grids[i]))
+            if all(grids[members[j]] is None for j, _ in chunk):  # one size, as drawn
+                x, w = np.concatenate(sims, axis=0), None
+            else:
+                x, w = _stack_padded(sims)
+            yield chunk, x, w, rng if children is None else children[c]
 
     def refit(item):
-        chunk, x, gen = item
-        stat = 2.0 * (fit_batch(x, k + 1, rng=gen, **kw)["loglik"]
-                      - fit_batch(x, k, rng=gen, **kw)["loglik"])
+        chunk, x, w, gen = item
+        stat = 2.0 * (fit_batch(x, k + 1, weights=w, rng=gen, **kw)["loglik"]
+                      - fit_batch(x, k, weights=w, rng=gen, **kw)["loglik"])
         return chunk, stat
 
     for chunk, stat in map_ordered(refit, simulated(), default_threads() if children else 1):
@@ -167,38 +204,41 @@ def bootstrap_lrt(
         bar = tqdm(total=len(rounds), desc="bootstrap LRT", unit="round", leave=False)
     active = drawn < caps
     for size in rounds:
+        stats: dict[int, np.ndarray] = {}
+        members = [int(i) for i in np.flatnonzero(active)]
         for n in np.unique(sizes[active]):
-            members = [int(i) for i in np.flatnonzero(active & (sizes == n))]
-            stats: dict[int, np.ndarray] = {}
-            shared = [i for i in members if shareable[i]]
+            shared = [i for i in members if shareable[i] and sizes[i] == n]
             if shared:
                 m = int(min(size, max(caps[i] - drawn[i] for i in shared)))
                 standard = {"weights": np.ones(1), "means": np.zeros(1), "sds": np.ones(1)}
-                (common,) = _replicate_stats(int(n), [0], [m], [samples[shared[0]]],
-                                             [standard], [None], k, rng, kw)
+                (common,) = _replicate_stats([shared[0]], [m], samples, {shared[0]: standard},
+                                             {shared[0]: None}, k, rng, kw)
                 for i in shared:
                     stats[i] = common[: min(m, caps[i] - drawn[i])]
-            own = [i for i in members if not shareable[i]]
-            if own:
-                counts = [int(min(size, caps[i] - drawn[i])) for i in own]
-                for i, stat in zip(own, _replicate_stats(int(n), own, counts, samples,
-                                                         null_fits, grids, k, rng, kw),
-                                   strict=True):
-                    stats[i] = stat
-            for i in members:
-                stat = stats[i]
-                hits = stat >= tol_obs[i]
-                if stop_after is not None and exceed[i] + hits.sum() >= stop_after:
-                    # the h-th exceedance: stop there (Besag & Clifford)
-                    first = int(np.flatnonzero(np.cumsum(hits) + exceed[i] >= stop_after)[0])
-                    pvalue[i] = stop_after / (drawn[i] + first + 1)
-                    drawn[i] += first + 1
-                    exceed[i] = stop_after
-                    active[i] = False
-                else:
-                    exceed[i] += int(hits.sum())
-                    drawn[i] += stat.size
-                    active[i] = drawn[i] < caps[i]
+        # the others: those on a grid all together (as grid counts), the rest by size
+        groups: dict[object, list[int]] = {}
+        for i in members:
+            if not shareable[i]:
+                groups.setdefault("grid" if grids[i] is not None else int(sizes[i]), []).append(i)
+        for own in groups.values():
+            counts = [int(min(size, caps[i] - drawn[i])) for i in own]
+            for i, stat in zip(own, _replicate_stats(own, counts, samples, null_fits, grids, k,
+                                                     rng, kw), strict=True):
+                stats[i] = stat
+        for i in members:
+            stat = stats[i]
+            hits = stat >= tol_obs[i]
+            if stop_after is not None and exceed[i] + hits.sum() >= stop_after:
+                # the h-th exceedance: stop there (Besag & Clifford)
+                first = int(np.flatnonzero(np.cumsum(hits) + exceed[i] >= stop_after)[0])
+                pvalue[i] = stop_after / (drawn[i] + first + 1)
+                drawn[i] += first + 1
+                exceed[i] = stop_after
+                active[i] = False
+            else:
+                exceed[i] += int(hits.sum())
+                drawn[i] += stat.size
+                active[i] = drawn[i] < caps[i]
         if bar is not None:
             bar.update(1)
         if not active.any():

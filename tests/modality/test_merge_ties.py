@@ -56,3 +56,18 @@ def test_rows_with_different_values_are_merged_row_by_row():
     values, weights, inverse = em_starts.merge_ties(x, None)
     np.testing.assert_array_equal(np.take_along_axis(values, inverse, axis=1), x)
     np.testing.assert_array_equal(weights.sum(axis=1), np.full(30, 200.0))
+
+
+def test_lrt_replicates_on_a_grid_become_counts_of_the_same_values():
+    from distscale.modality.lrt import _grid_counts
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(0.4, 0.2, (7, 300))
+    values, counts = _grid_counts(y, 0.0, 0.02)
+    rounded = 0.02 * np.round(y / 0.02)
+    for r in range(7):  # the same multiset of rounded values, row by row
+        expanded = np.repeat(values[r], counts[r].astype(int))
+        np.testing.assert_allclose(np.sort(expanded), np.sort(rounded[r]), atol=1e-12)
+    assert values.shape[1] < 300  # fewer cells than values
+    fine_values, fine_counts = _grid_counts(y, 0.0, 1e-6)  # finer than the values: as they are
+    assert fine_values.shape == y.shape and np.all(fine_counts == 1)
