@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
-from distscale._lib.outputs import OutputPathError, atomic_write, check_output_path
+from distscale._lib.outputs import OutputPathError, check_output_path
 from distscale._lib.success_rule import rule_symbol
 from distscale.law.cli import add_predict_command
 
@@ -284,7 +284,7 @@ def _load_for_summary(args: argparse.Namespace):
 
 def _run_summary(args: argparse.Namespace) -> int:
     from distscale.describe.summary import summary_curves
-    from distscale.report.summaries import readable_table
+    from distscale.report.summaries import export_table, readable_table
 
     out = None
     if args.out:
@@ -312,13 +312,7 @@ def _run_summary(args: argparse.Namespace) -> int:
         )
     notes = list(dict.fromkeys(str(w.message) for w in caught))
     frame = result.to_frame()
-    if out is not None:
-        try:
-            atomic_write(out, lambda f: f.write(frame.to_csv(index=False)))
-        except OSError as err:
-            raise _CLIError(f"cannot write --out {args.out!r}: {err.strerror or err}") from None
-    if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+    if export_table(frame, out, as_csv=args.format == "csv"):
         return 0
     if not args.quiet:
         rule = rule_symbol(higher)

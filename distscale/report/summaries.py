@@ -218,6 +218,23 @@ def readable_summary(result: TaskSummaries) -> str:
     return "\n\n".join(blocks)
 
 
+def export_table(frame: pd.DataFrame, out: Path | None, *, as_csv: bool) -> bool:
+    """Write ``frame`` as CSV to ``out`` (atomically) when given; print it as CSV if ``as_csv``.
+
+    The command line's ``--out`` and ``--format csv`` for a summary table.
+    Returns ``as_csv`` (then nothing else is to be printed). A file that
+    cannot be written is a ValueError naming ``--out``.
+    """
+    if out is not None:
+        try:
+            atomic_write(out, lambda f: f.write(frame.to_csv(index=False)))
+        except OSError as err:
+            raise ValueError(f"cannot write --out {str(out)!r}: {err.strerror or err}") from None
+    if as_csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    return as_csv
+
+
 def run_task_summaries(args: argparse.Namespace, pop: Population, *,
                        threshold: float | Mapping[Hashable, float], higher_is_better: bool,
                        source: str, out: Path | None) -> int:
@@ -235,13 +252,7 @@ def run_task_summaries(args: argparse.Namespace, pop: Population, *,
         progress=not args.quiet and sys.stderr.isatty(),
     )
     frame = result.to_frame()
-    if out is not None:
-        try:
-            atomic_write(out, lambda f: f.write(frame.to_csv(index=False)))
-        except OSError as err:
-            raise ValueError(f"cannot write --out {str(out)!r}: {err.strerror or err}") from None
-    if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+    if export_table(frame, out, as_csv=args.format == "csv"):
         return 0
     if not args.quiet:
         print(f"data: {source}")
