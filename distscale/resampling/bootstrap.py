@@ -36,6 +36,10 @@ __all__ = ["BootstrapResult", "bootstrap", "bootstrap_groups", "warn_zero_width"
 #: enough that a chunk and the statistic's temporaries stay in cache, large
 #: enough that per-chunk Python overhead is negligible.
 _CHUNK_ELEMENTS = 65_536
+#: ... at least this many resamples per chunk (see :func:`chunks`) ...
+_MIN_CHUNK_RESAMPLES = 16
+#: ... unless that would draw more indices than this.
+_MAX_CHUNK_ELEMENTS = 1 << 22
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -105,11 +109,16 @@ def chunks(
     """``(start, size)`` of each chunk of replicates, with an optional progress bar.
 
     By default a chunk holds about :data:`_CHUNK_ELEMENTS` drawn indices, so
-    memory stays bounded whatever ``n_resamples``; ``chunk_size`` (an int >=
-    1) overrides it.
+    memory stays bounded whatever ``n_resamples`` -- but at least
+    :data:`_MIN_CHUNK_RESAMPLES` resamples while that stays under
+    :data:`_MAX_CHUNK_ELEMENTS` indices, as one resample per call of the
+    statistic makes a large population (50 scales x 1,000 seeds) pay
+    Python's overhead per resample; ``chunk_size`` (an int >= 1) overrides it.
     """
     if chunk_size is None:
-        chunk_size = max(1, min(n_resamples, _CHUNK_ELEMENTS // max(1, drawn_per_resample)))
+        drawn = max(1, drawn_per_resample)
+        least = max(1, min(_MIN_CHUNK_RESAMPLES, _MAX_CHUNK_ELEMENTS // drawn))
+        chunk_size = max(1, min(n_resamples, max(_CHUNK_ELEMENTS // drawn, least)))
     chunk_size = check_n_resamples(chunk_size, minimum=1, name="chunk_size")
     starts = range(0, n_resamples, chunk_size)
     if progress:
