@@ -89,7 +89,7 @@ def needs_shared_data(block: Block) -> bool:
 def run_block(block: Block, namespace: dict) -> str | None:
     """Run one block in ``namespace``; the doctest report of a mismatch, or None."""
     if block.lang != "pycon":
-        exec(compile(block.source, block.where, "exec"), namespace)
+        exec(compile(block.source, block.where, "exec", dont_inherit=True), namespace)
         return None
     parser = doctest.DocTestParser()
     examples = parser.get_examples(block.source)
@@ -115,7 +115,7 @@ def actual_outputs(block: Block, namespace: dict) -> list[tuple[doctest.Example,
     for ex in examples:
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            code = compile(ex.source, block.where, "single")
+            code = compile(ex.source, block.where, "single", dont_inherit=True)
             old = sys.displayhook
             sys.displayhook = lambda v: (v is not None and print(repr(v)))
             try:

@@ -8,6 +8,8 @@ rules a page follows are in ``tests/docs/_snippets.py``.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import pytest
@@ -27,7 +29,7 @@ from tests.docs._snippets import (
 PAGES = guide_pages()
 #: Pages whose topics are owned elsewhere and not yet converted: their
 #: ``pycon`` blocks run, their plain ``python`` blocks are not required to.
-NOT_YET_CONVERTED = {"law", "lm", "training"}
+NOT_YET_CONVERTED = {"law"}
 
 
 def test_guide_pages_are_found():
@@ -82,6 +84,8 @@ def test_page_snippets(page, tmp_path, monkeypatch):
     if SHARED_DATA.is_dir():
         monkeypatch.setenv(SHARED_MARKER, str(SHARED_DATA))
     namespace: dict = {"__name__": f"docs.{page}"}
+    torch = sys.modules.get("torch")
+    torch_threads = None if torch is None else torch.get_num_threads()
     try:
         with warnings.catch_warnings():
             # the pages show results; the warnings they raise are the library's
@@ -102,3 +106,6 @@ def test_page_snippets(page, tmp_path, monkeypatch):
                                 pytrace=False)
     finally:
         plt.close("all")
+        torch = sys.modules.get("torch")
+        if torch is not None:  # a page may set torch's threads (lm.md): not for later tests
+            torch.set_num_threads(torch_threads or len(os.sched_getaffinity(0)))

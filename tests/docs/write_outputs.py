@@ -33,7 +33,7 @@ def _printed(source: str, namespace: dict, where: str) -> str:
     sys.displayhook = lambda v: None if v is None else print(repr(v))
     try:
         with contextlib.redirect_stdout(buf):
-            exec(compile(source, where, "single"), namespace)
+            exec(compile(source, where, "single", dont_inherit=True), namespace)
     finally:
         sys.displayhook = hook
     return buf.getvalue()
