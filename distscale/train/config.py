@@ -26,11 +26,11 @@ KEY_VERSION = 1
 POSITIONAL = ("nope", "learned", "rope")
 
 #: Independent random streams of one run; each gets its own derived seed.
-STREAMS = {"init": 1, "data": 2, "eval": 3}
+STREAMS = {"init": 1, "data": 2, "eval": 3, "dropout": 4}
 
 
 def derive_seed(seed: int, stream: str, *keys: int) -> int:
-    """Seed of one random stream (``"init"``, ``"data"``, ``"eval"``) of a run.
+    """Seed of one random stream (``"init"``, ``"data"``, ``"eval"``, ``"dropout"``) of a run.
 
     Streams of the same run, and the same stream of different runs (or
     different extra integer ``keys``, such as an evaluation length), get

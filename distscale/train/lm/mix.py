@@ -185,10 +185,26 @@ def continue_training(
     groups = [g for g in groups if g["params"]]
     optimizer = torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.95), eps=1e-8)
     warmup = round(config.warmup_fraction * config.steps)
+    device = members.device
+    # dropout draws its masks from torch's global generator: seed a private copy of it from
+    # the members' seeds, so a run is fixed by its seeds (and the caller's state is left alone)
+    seeds = [int(s) for s in members.seeds]
+    with torch.random.fork_rng(devices=[device] if torch.device(device).type == "cuda" else []):
+        torch.manual_seed(derive_seed(seeds[0], "dropout", *seeds[1:]))
+        members.train(True)
+        try:
+            losses, task_rows = _train_steps(members, optimizer, general_ids, task_ids, rngs,
+                                             ratio, config, need, warmup, device)
+        finally:
+            members.train(False)
+    return {"losses": losses, "task_share": task_rows / (config.steps * config.batch_size)}
+
+
+def _train_steps(members, optimizer, general_ids, task_ids, rngs, ratio, config, need, warmup,
+                 device) -> tuple[np.ndarray, np.ndarray]:
+    """The training loop of :func:`continue_training`: losses ``(E, steps)`` and task rows."""
     losses = np.zeros((members.n_members, config.steps))
     task_rows = np.zeros(members.n_members)
-    device = members.device
-    members.train(True)
     for step in range(config.steps):
         rows = []
         for k, rng in enumerate(rngs):
@@ -209,8 +225,7 @@ def continue_training(
             g["lr"] = rate
         optimizer.step()
         losses[:, step] = per.detach().cpu().numpy()
-    members.train(False)
-    return {"losses": losses, "task_share": task_rows / (config.steps * config.batch_size)}
+    return losses, task_rows
 
 
 def _trainable(members: Members, config: ContinueConfig) -> set[int]:
