@@ -4,18 +4,21 @@ Data are simulated from a known law -- 6 scales (1e4 to 1e5, evenly spaced in
 ln(scale)) x 48 seeds, a metric in [0, 1] with logit-normal parts, the weight
 of the successful part going from about 0.02 to 0.98 -- in two settings:
 (a) failed and successful runs both continuous; (b) every failed run exactly
-at 0 (a pile). Each population is fitted with
-``DistributionalScalingLaw(bounds=(0, 1), n_resamples=200)`` and we count how
-often the 95 % bands of ``law.predict(scales)`` cover the true value at every
+at 0 (a pile). Each population is fitted with ``DistributionalScalingLaw(bounds=(0, 1),
+n_resamples=200, interval="calibrated", n_inner=25)`` and we count how often
+the 95 % bands of ``law.predict(scales)`` cover the true value at every
 scale: the weight of the successful part, P(success) (the chance a run is
 beyond the threshold), and each continuous part's location and spread (in
-logit units). Target: 0.95 +- 0.03. The shipped band is the bias-corrected
-percentile interval (``bc``); the plain percentile interval of the same
-replicates (``perc``) is printed beside it.
+logit units). Target: 0.95 +- 0.03. Three bands from the same fit: the
+calibrated percentile interval of the double bootstrap (``cal``,
+``interval="calibrated"``), the bias-corrected percentile interval of the
+200 outer replicates (``bc``, the default ``interval="bc"``) and their plain
+percentile interval (``perc``).
 
-Run (one process, one thread; a few minutes on this machine)::
+Run (one process, one thread; about 10 minutes for 300 simulations per
+setting on this machine)::
 
-    OMP_NUM_THREADS=1 python benchmarks/calibration_law.py [n_sims]
+    OMP_NUM_THREADS=1 python benchmarks/calibration_law.py [n_sims] [n_inner]
 
 The table is quoted in docs/law.md.
 """
@@ -25,10 +28,12 @@ from __future__ import annotations
 import sys
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
 from distscale.law import DistributionalScalingLaw, law_from_params, simulate_population
+from distscale.law.bands import calibrated_band
 from distscale.law.predictive import bc_band
 
 SCALES = np.exp(np.linspace(np.log(1e4), np.log(1e5), 6))
@@ -70,7 +75,7 @@ def p_success_rows(pred) -> np.ndarray:
     return one + pi * (1 - qs) * special.ndtr((p["mS"] - zt) / p["sS"])
 
 
-def run(pile: bool, n_sims: int, n_resamples: int = 200) -> tuple[dict, dict]:
+def run(pile: bool, n_sims: int, n_resamples: int = 200, n_inner: int = 25) -> tuple[dict, dict]:
     law0 = truth(pile)
     tpred = law0.predict(SCALES)
     true = quantities(tpred, pile)
@@ -82,18 +87,24 @@ def run(pile: bool, n_sims: int, n_resamples: int = 200) -> tuple[dict, dict]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             law = DistributionalScalingLaw(threshold=0.5, bounds=(0, 1), success_model="logistic",
-                                           n_resamples=n_resamples, rng=r).fit(pop)
+                                           n_resamples=n_resamples, interval="calibrated",
+                                           n_inner=n_inner, rng=r).fit(pop)
         st = law.structure_
         mode = ("pile" if st.pile["F"] else "") + ("+cont" if st.cont["F"] else "")
         modes[mode] = modes.get(mode, 0) + 1
         pred = law.predict(SCALES)
         est = quantities(pred, pile)
         est["p_success"] = p_success_rows(pred)
+        inner_pred = replace(pred, params=pred.inner, inner=None)
+        inner = quantities(inner_pred, pile)
+        inner["p_success"] = p_success_rows(inner_pred)
         for name, arr in est.items():
             t = true[name][0]
+            clo, chi = calibrated_band(arr, inner[name], 0.95)
             lo, hi = bc_band(arr, 0.95)
             plo, phi = np.nanquantile(arr[1:], [0.025, 0.975], axis=0)
-            c = cover.setdefault(name, {"bc": [], "perc": []})
+            c = cover.setdefault(name, {"cal": [], "bc": [], "perc": []})
+            c["cal"].append((clo <= t) & (t <= chi))
             c["bc"].append((lo <= t) & (t <= hi))
             c["perc"].append((plo <= t) & (t <= phi))
     return {k: {m: np.array(v) for m, v in d.items()} for k, d in cover.items()}, modes
@@ -101,11 +112,13 @@ def run(pile: bool, n_sims: int, n_resamples: int = 200) -> tuple[dict, dict]:
 
 def main() -> None:
     n_sims = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    n_inner = int(sys.argv[2]) if len(sys.argv) > 2 else 25
     print(f"law calibration: {n_sims} simulations per setting, 6 scales x 48 seeds, "
-          "200 bootstrap replicates, 95 % bands (bc: shipped; perc: plain percentile)")
+          f"200 bootstrap replicates x {n_inner} inner, 95 % bands (cal: interval='calibrated'; "
+          "bc: the default; perc: plain percentile)")
     for pile in (False, True):
         t0 = time.perf_counter()
-        res, modes = run(pile, n_sims)
+        res, modes = run(pile, n_sims, n_inner=n_inner)
         took = time.perf_counter() - t0
         label = "failed runs all at 0 (pile)" if pile else "both parts continuous"
         print(f"\nsetting: {label}  ({took:.0f} s; failed part fitted as: "

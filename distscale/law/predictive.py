@@ -9,15 +9,16 @@ quantiles, mean, probability of success and random draws, and
 quantity comes with a seed-bootstrap band: it is computed under the fit to
 the data (the estimate) and under every bootstrap replicate's fit, and the
 band is the bias-corrected percentile interval of the replicates
-(:func:`bc_band`) -- the uncertainty of the law's parameters, which grows
-away from the fitted scales.
+(:func:`bc_band`), or with ``interval="calibrated"`` the calibrated interval
+of a double bootstrap (:mod:`distscale.law.bands`) -- the uncertainty of the
+law's parameters, which grows away from the fitted scales.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from scipy import special
 
 from distscale._lib.results import ConfidenceInterval, Result, frozen
 from distscale._lib.validation import check_finite_array, check_int, check_rng
+from distscale.law.bands import calibrated_band, quantile_at
 from distscale.law.model import Transform
 
 __all__ = ["Band", "PredictiveDistribution", "bc_band"]
@@ -68,20 +70,7 @@ def bc_band(values: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np
         z0 = np.where(np.isfinite(est), z0, 0.0)
     za = special.ndtri(alpha / 2)
     levels = (special.ndtr(2 * z0 + za), special.ndtr(2 * z0 - za))
-    ordered = np.sort(np.where(finite, reps, np.inf), axis=0)
-    last = np.maximum(n - 1, 0)
-    out = []
-    for q in levels:
-        pos = q * last
-        below_i = np.floor(pos).astype(np.int64)
-        above_i = np.minimum(below_i + 1, last)
-        frac = pos - below_i
-        lo_v = np.take_along_axis(ordered, below_i[None], axis=0)[0]
-        hi_v = np.take_along_axis(ordered, above_i[None], axis=0)[0]
-        with np.errstate(invalid="ignore"):
-            val = np.where(frac > 0, lo_v + frac * (hi_v - lo_v), lo_v)
-        out.append(np.where(n > 0, val, np.nan))
-    return out[0], out[1]
+    return quantile_at(reps, levels[0]), quantile_at(reps, levels[1])
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -104,8 +93,10 @@ class Band(Result):
         predicted as a number.
     ci : ConfidenceInterval
         Bias-corrected percentile interval over the bootstrap replicates
-        (:func:`bc_band`; arrays shaped like ``estimate``; NaN without
-        replicates).
+        (:func:`bc_band`), or the calibrated one of a double bootstrap
+        (:func:`~distscale.law.bands.calibrated_band`; ``ci.method``
+        says which); arrays shaped like ``estimate``; NaN without
+        replicates.
     k : int
         1 for a single seed, ``k`` for the best of ``k`` seeds.
     """
@@ -175,6 +166,10 @@ class PredictiveDistribution(Result):
     metric, scale_name : hashable
     scalar : bool
         One scale was asked for as a number: results drop the scale axis.
+    inner : dict of numpy.ndarray or None
+        With ``interval="calibrated"``: the same parameters under every
+        inner resample of every replicate, ``(n_resamples * n_inner,
+        n_scales)``; the bands are then calibrated.
     """
 
     scales: np.ndarray
@@ -190,6 +185,7 @@ class PredictiveDistribution(Result):
     metric: Hashable = None
     scale_name: Hashable = None
     scalar: bool = False
+    inner: dict | None = field(default=None, repr=False)
 
     # --------------------------------------------------------------------- internals
     def __repr__(self) -> str:
@@ -212,14 +208,22 @@ class PredictiveDistribution(Result):
         pi, qf, qs = p["pi"], p["qF"], p["qS"]
         return (1 - pi) * qf, (1 - pi) * (1 - qf), pi * (1 - qs), pi * qs
 
-    def _band(self, values: np.ndarray, quantity: str, x: np.ndarray | None = None) -> Band:
-        """Estimate (row 0) and bias-corrected band (rows 1..) of ``values`` (rows, scales, ...)."""
+    def _band(self, of: object, quantity: str, x: np.ndarray | None = None) -> Band:
+        """Estimate (row 0) and band (rows 1..) of ``of(self)`` (``(rows, scales, ...)``);
+        calibrated by ``of`` under the inner resamples where there are some."""
+        values = of(self)
         est = values[0]
-        lo, hi = bc_band(values, self.confidence_level)
+        if self.inner is None:
+            lo, hi = bc_band(values, self.confidence_level)
+            method = "bc"
+        else:
+            inner = of(replace(self, params=self.inner, inner=None))
+            lo, hi = calibrated_band(values, inner, self.confidence_level)
+            method = "calibrated"
         if self.scalar:
             est, lo, hi = est[0], lo[0], hi[0]
         ci = ConfidenceInterval(frozen(lo), frozen(hi), level=self.confidence_level,
-                                method="bc")
+                                method=method)
         return Band(quantity, frozen(self.scales), None if x is None else frozen(x), frozen(est),
                     ci, self.k)
 
@@ -249,7 +253,7 @@ class PredictiveDistribution(Result):
     def cdf(self, y: object) -> Band:
         """``P(value <= y)`` at each scale, with its band."""
         y = check_finite_array("y", np.atleast_1d(np.asarray(y, dtype=float)))
-        return self._band(self._to_k(self._base_cdf(y)), "cdf", y)
+        return self._band(lambda d: d._to_k(d._base_cdf(y)), "cdf", y)
 
     def pdf(self, y: object) -> Band:
         """Density of the continuous part at ``y`` (point masses: :meth:`point_masses`).
@@ -258,6 +262,9 @@ class PredictiveDistribution(Result):
         the continuous part's weight (``1`` minus the point masses).
         """
         y = check_finite_array("y", np.atleast_1d(np.asarray(y, dtype=float)))
+        return self._band(lambda d: d._pdf_values(y), "pdf", y)
+
+    def _pdf_values(self, y: np.ndarray) -> np.ndarray:
         t = self.transform
         inside = (y > t.lo) & (y < t.hi)
         safe = np.where(inside, y, t.inside())
@@ -274,24 +281,29 @@ class PredictiveDistribution(Result):
             base = self._base_cdf(y)
             tail = base if self.higher_is_better else 1 - base
             dens = self.k * tail ** (self.k - 1) * dens
-        return self._band(dens, "pdf", y)
+        return dens
 
     def point_masses(self) -> Band:
         """Probability of each point mass (``x``: the locations; none: empty)."""
         locs = np.array([v for v in (self.pile_failure, self.pile_success) if math.isfinite(v)])
+        return self._band(lambda d: d._mass_values(locs), "point_mass", locs)
+
+    def _mass_values(self, locs: np.ndarray) -> np.ndarray:
         if locs.size == 0:
-            empty = np.zeros((self.params["pi"].shape[0], self.scales.size, 0))
-            return self._band(empty, "point_mass", locs)
+            return np.zeros((self.params["pi"].shape[0], self.scales.size, 0))
         wpf, _, _, wps = self._weights()
         masses = []
         for v in locs:
             mass = wpf if v == self.pile_failure else wps
             at = self._base_cdf(np.array([v]))[:, :, 0]
             masses.append(self._to_k(at) - self._to_k(at - mass))
-        return self._band(np.stack(masses, axis=-1), "point_mass", locs)
+        return np.stack(masses, axis=-1)
 
     def p_success(self) -> Band:
         """Probability that a seed (the best of ``k`` seeds) succeeds under the threshold rule."""
+        return self._band(lambda d: d._p_success_values(), "p_success")
+
+    def _p_success_values(self) -> np.ndarray:
         _, wcf, wcs, wps = self._weights()
         p = self.params
         zt = float(self.transform.forward(np.array([self.threshold]))[0])
@@ -299,18 +311,18 @@ class PredictiveDistribution(Result):
         one = wps + wcf * special.ndtr(sign * (p["mF"] - zt) / p["sF"]) + wcs * special.ndtr(
             sign * (p["mS"] - zt) / p["sS"])
         one = np.clip(one, 0.0, 1.0)
-        return self._band(1 - (1 - one) ** self.k, "p_success")
+        return 1 - (1 - one) ** self.k
 
     def weight_success(self) -> Band:
         """The mixing weight of the successful part, ``pi`` (logistic in ``ln(scale)``)."""
-        return self._band(self.params["pi"], "weight_success")
+        return self._band(lambda d: d.params["pi"], "weight_success")
 
     def quantile(self, q: object) -> Band:
         """Quantiles at levels ``q`` (``inf{y: CDF(y) >= q}``), with their band."""
         q = check_finite_array("q", np.atleast_1d(np.asarray(q, dtype=float)))
         if np.any((q <= 0) | (q >= 1)):
             raise ValueError("`q` must hold levels strictly between 0 and 1")
-        return self._band(self._quantiles(q), "quantile", q)
+        return self._band(lambda d: d._quantiles(q), "quantile", q)
 
     def _quantiles(self, q: np.ndarray) -> np.ndarray:
         if self.k > 1:
@@ -361,9 +373,12 @@ class PredictiveDistribution(Result):
 
     def mean(self) -> Band:
         """Expected value of a seed (of the best of ``k`` seeds)."""
+        return self._band(lambda d: d._mean_values(), "mean")
+
+    def _mean_values(self) -> np.ndarray:
         if self.k > 1:
             u = (np.arange(2000) + 0.5) / 2000
-            return self._band(self._quantiles(u).mean(axis=-1), "mean")
+            return self._quantiles(u).mean(axis=-1)
         wpf, wcf, wcs, wps = self._weights()
         p = self.params
         out = np.zeros_like(wcf)
@@ -372,7 +387,7 @@ class PredictiveDistribution(Result):
                 out = out + w * v
         for w, m, s in ((wcf, p["mF"], p["sF"]), (wcs, p["mS"], p["sS"])):
             out = out + np.where(w > 0, w * self._component_mean(m, s), 0.0)
-        return self._band(out, "mean")
+        return out
 
     def _component_mean(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
         t = self.transform
@@ -436,11 +451,7 @@ class PredictiveDistribution(Result):
     def best_of(self, k: int) -> PredictiveDistribution:
         """The distribution of the best of ``k`` seeds (the highest, or lowest for losses)."""
         k = check_int("k", k, 1)
-        return PredictiveDistribution(
-            self.scales, self.extrapolated, self.params, self.transform, self.pile_failure,
-            self.pile_success, self.threshold, self.higher_is_better, k * self.k,
-            self.confidence_level, self.metric, self.scale_name, self.scalar,
-        )
+        return replace(self, k=k * self.k)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table, one row per scale and quantity: ``scale, k, extrapolated, quantity,
