@@ -347,10 +347,11 @@ def test_train_config_validation(kwargs, error, match):
 
 
 def test_derive_seed_streams_are_distinct_and_stable():
-    seeds = {derive_seed(s, stream) for s in range(20) for stream in ("init", "data", "eval")}
-    assert len(seeds) == 60
+    streams = ("init", "data", "eval", "dropout")
+    seeds = {derive_seed(s, stream) for s in range(20) for stream in streams}
+    assert len(seeds) == 80
     assert derive_seed(7, "eval", 21) == derive_seed(7, "eval", 21)
     assert derive_seed(7, "eval", 21) != derive_seed(7, "eval", 22)
     assert all(0 <= s < 2**63 for s in seeds)
     with pytest.raises(ValueError, match="stream"):
-        derive_seed(0, "dropout")
+        derive_seed(0, "noise")
