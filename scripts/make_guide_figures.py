@@ -38,6 +38,10 @@ def main():
     save(ds.inverse_scaling(pop, threshold=0.5, rng=0).plot(), "inverse-scaling")
     save(ds.per_seed_emergence(pop).plot(population=pop).get_figure(), "seed-curves")
     save(distscale.plot.seed_distributions(pop, threshold=0.5).get_figure(), "distributions")
+    law = ds.law.DistributionalScalingLaw(threshold=0.5, bounds=(0, 1), rng=0).fit(pop)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.law.ExtrapolationWarning)  # 2x the largest width
+        save(law.plot(at=[35_000, 2 * law.scales_[-1]], ncols=4), "law")
 
 
 if __name__ == "__main__":

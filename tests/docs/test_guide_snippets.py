@@ -27,9 +27,6 @@ from tests.docs._snippets import (
 )
 
 PAGES = guide_pages()
-#: Pages whose topics are owned elsewhere and not yet converted: their
-#: ``pycon`` blocks run, their plain ``python`` blocks are not required to.
-NOT_YET_CONVERTED = {"law"}
 
 
 def test_guide_pages_are_found():
@@ -61,8 +58,6 @@ def test_parser_finds_blocks_and_reasons(tmp_path, monkeypatch):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_code_block_names_its_language(page):
     """A block without a language would escape the run below (and render unhighlighted)."""
-    if page in NOT_YET_CONVERTED:
-        pytest.skip(f"docs/{page}.md is converted by its topic's owner")
     for block in blocks(page):
         assert block.lang not in ("", "py", "python3", "ipython"), (
             f"{block.where}: give the block a language (python, pycon, bash, text)")
@@ -71,8 +66,6 @@ def test_every_code_block_names_its_language(page):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_snippets(page, tmp_path, monkeypatch):
     runnable = [b for b in code_blocks(page) if b.not_run is None]
-    if page in NOT_YET_CONVERTED:
-        runnable = [b for b in runnable if b.lang == "pycon"]
     if not runnable:
         pytest.skip(f"docs/{page}.md has no code to run")
     import matplotlib
