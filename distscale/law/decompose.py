@@ -15,6 +15,7 @@ smooths the per-scale means through its lines in ``ln(scale)``.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -147,6 +148,14 @@ class LawMeanDecomposition(Result):
         return pd.concat([law, emp[law.columns]], ignore_index=True)
 
 
+def _split_rng(law: object, rng: object) -> np.random.Generator:
+    """``rng`` checked; for None, a stream derived from the law's integer ``rng`` if it has one."""
+    own = getattr(law, "rng", None)
+    if rng is None and isinstance(own, numbers.Integral) and not isinstance(own, bool):
+        return np.random.default_rng([int(own), 1])  # not the fit's own stream
+    return check_rng(rng)
+
+
 def decompose_law_mean(law: object, *, n_resamples: int | None = None,
                        rng: object = None) -> LawMeanDecomposition:
     """The law's split of the mean's change across its fitted scales, beside the data's.
@@ -158,7 +167,9 @@ def decompose_law_mean(law: object, *, n_resamples: int | None = None,
     n_resamples : int, optional
         Resamples of the empirical split (default: the law's, at least 2).
     rng : int, numpy.random.Generator or None
-        Draws the empirical split's resamples.
+        Draws the empirical split's resamples. None: a stream derived from
+        the law's own ``rng`` when that is an integer (so one fitted law gives
+        the same intervals on every call), fresh entropy otherwise.
 
     Returns
     -------
@@ -191,7 +202,7 @@ def decompose_law_mean(law: object, *, n_resamples: int | None = None,
         warnings.simplefilter("ignore", DegenerateDataWarning)
         emp = decompose_mean(law.population_, threshold=law.threshold_,
                              higher_is_better=law.higher_is_better_, metric=law.metric_,
-                             n_resamples=b, confidence_level=level, rng=check_rng(rng))
+                             n_resamples=b, confidence_level=level, rng=_split_rng(law, rng))
     scales = law.scales_
     return LawMeanDecomposition(
         scale_from=frozen(np.r_[scales[:-1], scales[0]]),

@@ -565,7 +565,9 @@ class DistributionalScalingLaw:
 
         See :func:`distscale.law.decompose.decompose_law_mean`; the
         empirical split (:func:`distscale.describe.decompose_mean`) of the
-        same population is computed beside it.
+        same population is computed beside it. With ``rng=None`` and an
+        integer ``rng`` given to the law, its resamples come from a stream
+        derived from that seed, so repeated calls agree.
         """
         from distscale.law.decompose import decompose_law_mean
 
