@@ -34,6 +34,7 @@ bounded.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -70,6 +71,47 @@ class EMData:
     @property
     def n_scales(self) -> int:
         return self.g.size
+
+
+#: Merge tied values in the bootstrap when the widest scale keeps at most this share of them.
+MERGE_TIES_BELOW = 0.5
+
+
+def merge_ties(data: EMData) -> tuple[EMData, np.ndarray] | None:
+    """The same data with each scale's tied values merged into one column, and the map.
+
+    Every mask of a value (valid, continuous, piled, on the successful side)
+    is a function of the value, so runs with equal values can be carried by
+    one column whose weight is their count: the likelihood, and so every fit,
+    is the same. Returns the merged data and ``inverse`` ``(J, n)``: the
+    merged column of every value (padding maps to a column of weight 0); or
+    None when merging would keep more than :data:`MERGE_TIES_BELOW` of the
+    columns.
+    """
+    J, n = data.valid.shape
+    flags = (data.pile_f, data.pile_s, data.cont, data.side)
+    groups, inverse = [], np.zeros((J, n), dtype=np.int64)
+    for j in range(J):
+        v = data.valid[j]
+        key = np.column_stack([data.z[j][v], *(f[j][v].astype(float) for f in flags)])
+        uniq, inv = np.unique(key, axis=0, return_inverse=True)
+        inverse[j, v] = inv.ravel()
+        inverse[j, ~v] = uniq.shape[0]
+        groups.append(uniq)
+    width = max(u.shape[0] for u in groups) + 1  # one spare column for padding
+    if width > MERGE_TIES_BELOW * n:
+        return None
+    z = np.zeros((J, width))
+    masks = [np.zeros((J, width), dtype=bool) for _ in range(5)]  # valid, then the flags
+    for j, uniq in enumerate(groups):
+        k = uniq.shape[0]
+        z[j, :k] = uniq[:, 0]
+        masks[0][j, :k] = True
+        for f in range(4):
+            masks[f + 1][j, :k] = uniq[:, f + 1] > 0.5
+    merged = dataclasses.replace(data, z=z, valid=masks[0], pile_f=masks[1], pile_s=masks[2],
+                                 cont=masks[3], side=masks[4])
+    return merged, inverse
 
 
 @dataclass

@@ -37,7 +37,7 @@ from distscale._lib.validation import (
 )
 from distscale.law.bands import INTERVALS, calibrated_band, draw_indices, refit_inner
 from distscale.law.binomial import choose_weight_model
-from distscale.law.engine import EMData, em, initial_params
+from distscale.law.engine import EMData, em, initial_params, merge_ties
 from distscale.law.model import (
     Params,
     Scaling,
@@ -395,7 +395,10 @@ class DistributionalScalingLaw:
             return None, np.zeros(0, dtype=bool), None
         J, n = data.valid.shape
         sizes = [x.size for x in values]
-        chunk = max(1, _BOOT_CHUNK_ELEMENTS // (J * n))
+        merged = merge_ties(data)  # tied values (a metric on a fixed test set): one column each
+        fit_data, col = (data, None) if merged is None else merged
+        width = fit_data.valid.shape[1]
+        chunk = max(1, _BOOT_CHUNK_ELEMENTS // (J * n))  # the draws do not depend on merging
         parts, conv, inner = [], [], []
         calibrate = opt["interval"] == "calibrated"
         for lo in range(0, B, chunk):
@@ -404,13 +407,14 @@ class DistributionalScalingLaw:
                 idx = draw_indices(opt["rng"], sizes, m, paired)
             else:
                 idx = [a[lo : lo + m] for a in indices]
-            w = np.zeros((m, J, n))
-            rows = np.arange(m)[:, None] * n
+            w = np.zeros((m, J, width))
+            rows = np.arange(m)[:, None] * width
             for j in range(J):
-                counts = np.bincount((rows + idx[j]).ravel(), minlength=m * n).reshape(m, n)
-                w[:, j, :] = counts
-            w *= data.valid[None]
-            p, _, c, _ = em(data, w, fit0, tol=opt["tol"], max_iter=opt["max_iter"])
+                drawn = idx[j] if col is None else col[j][idx[j]]
+                w[:, j, :] = np.bincount((rows + drawn).ravel(),
+                                         minlength=m * width).reshape(m, width)
+            w *= fit_data.valid[None]
+            p, _, c, _ = em(fit_data, w, fit0, tol=opt["tol"], max_iter=opt["max_iter"])
             parts.append(p)
             conv.append(c)
             if calibrate:
