@@ -44,6 +44,7 @@ import pandas as pd
 from distscale._lib.errors import ColumnNotFoundError, ColumnTypeError
 from distscale._lib.outputs import OutputPathError, check_output_path
 from distscale._lib.success_rule import rule_symbol
+from distscale._lib.validation import parse_number
 from distscale.law.cli import add_predict_command
 
 __all__ = ["main"]
@@ -413,12 +414,9 @@ def _train_report(status) -> None:
 
 def _number(option: str, text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise _CLIError(f"{option} must be a number; got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise _CLIError(f"{option} must be a finite number; got {text!r}")
-    return value
+        return parse_number(text, option)
+    except ValueError as err:
+        raise _CLIError(str(err)) from None
 
 
 def _whole(option: str, text: str, minimum: int) -> int:

@@ -389,6 +389,27 @@ def check_n_resamples(n_resamples: object, *, minimum: int = 1, name: str = "n_r
     return Integer(minimum=minimum)(name, n_resamples)
 
 
+def parse_number(text: str, option: str) -> float:
+    """A finite number given as text (a command-line option's value); ValueError naming ``option``.
+
+    Examples
+    --------
+    >>> parse_number("0.5", "--threshold")
+    0.5
+    >>> parse_number("inf", "--threshold")
+    Traceback (most recent call last):
+    ...
+    ValueError: --threshold must be a finite number; got 'inf'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{option} must be a number; got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{option} must be a finite number; got {text!r}")
+    return value
+
+
 def check_int(name: str, value: object, minimum: int | None = None) -> int:
     """An integer (not a bool) >= ``minimum``."""
     return Integer(minimum=minimum)(name, value)

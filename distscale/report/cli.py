@@ -10,19 +10,10 @@ line (exit status 2).
 from __future__ import annotations
 
 import argparse
-import math
+
+from distscale._lib.validation import parse_number
 
 __all__ = ["run_reports", "task_thresholds"]
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"--threshold must be a number; got {text!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"--threshold must be a finite number; got {text!r}")
-    return value
 
 
 def task_thresholds(text: str) -> dict[str, float] | float:
@@ -34,7 +25,7 @@ def task_thresholds(text: str) -> dict[str, float] | float:
     (0.5, {'pong': 0.0, 'breakout': 10.0})
     """
     if "=" not in text:
-        return _number(text)
+        return parse_number(text, "--threshold")
     out: dict[str, float] = {}
     for part in text.split(","):
         name, sep, value = part.partition("=")
@@ -42,7 +33,7 @@ def task_thresholds(text: str) -> dict[str, float] | float:
             raise ValueError(f"--threshold: {part!r} is not TASK=VALUE")
         if name.strip() in out:
             raise ValueError(f"--threshold gives task {name.strip()!r} twice")
-        out[name.strip()] = _number(value.strip())
+        out[name.strip()] = parse_number(value.strip(), "--threshold")
     return out
 
 
