@@ -58,7 +58,12 @@ def judge(values: np.ndarray, rng: int = 0) -> dict:
     pop = ds.Population(frame, scale="scale", seed="seed", value="v")
     scan = ds.modality_scan(pop, bounds="auto", rng=rng)
     row = scan.per_scale().iloc[0]
-    fit = ds.fit_mixture(values, n_components=2, bounds="auto", rng=rng)
+    try:
+        fit = ds.fit_mixture(values, n_components=2, bounds="auto", rng=rng)
+        means = [round(float(m), 3) for m in fit.means]
+        weights = [round(float(w), 3) for w in fit.weights]
+    except ValueError:  # fewer than 2 distinct values inside the bounds: nothing to fit
+        means = weights = None
     return {
         "hist": hist,
         "mean": float(values.mean()),
@@ -67,8 +72,8 @@ def judge(values: np.ndarray, rng: int = 0) -> dict:
         "bimodal": bool(row["bimodal"]),
         "lrt_p": None if pd.isna(row["lrt_pvalue"]) else float(row["lrt_pvalue"]),
         "separation": None if pd.isna(row["separation"]) else float(row["separation"]),
-        "mixture_means": [round(float(m), 3) for m in fit.means],
-        "mixture_weights": [round(float(w), 3) for w in fit.weights],
+        "mixture_means": means,
+        "mixture_weights": weights,
     }
 
 
