@@ -59,8 +59,8 @@ def add_predict_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
                      help="success means metric < threshold (losses)")
     cmd.add_argument("--paired", action="store_true",
                      help="the same seeds at every scale (checkpoints): resample whole seeds")
-    cmd.add_argument("--resamples", "--n-resamples", dest="resamples", default="200",
-                     help="seed-bootstrap replicates (default 200)")
+    cmd.add_argument("--resamples", "--n-resamples", dest="resamples", default="1000",
+                     help="seed-bootstrap replicates (default 1000)")
     cmd.add_argument("--rng", default="0", help="random seed (default 0)")
     cmd.add_argument("--format", choices=("table", "csv"), default="table",
                      help="a readable table (default) or the tidy CSV")

@@ -121,7 +121,7 @@ def next_scale_outlook(
     half_width: float = 0.05,
     n_holdout: int = 1,
     metric: Hashable | None = None,
-    n_resamples: int = 200,
+    n_resamples: int = 1000,
     confidence_level: float = 0.95,
     rng: int | np.random.Generator | None = None,
     scale: Hashable | None = None,
@@ -146,7 +146,9 @@ def next_scale_outlook(
     n_holdout : int, default 1
         Largest scales held out by the backtest.
     %(metric)s
-    n_resamples : int, default 200
+    n_resamples : int, default 1000
+        Seed-bootstrap replicates of the law's bands and of the backtest's
+        intervals of the score differences.
     %(confidence_level)s
     %(rng)s
     %(columns)s

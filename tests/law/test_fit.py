@@ -219,3 +219,19 @@ def test_law_from_params_and_simulate_errors():
     pop = simulate_population(truth, SCALES, 7, rng=0)
     again = simulate_population(truth, SCALES, 7, rng=0)
     np.testing.assert_array_equal(np.concatenate(pop.values()), np.concatenate(again.values()))
+
+
+def test_default_replicates_depend_on_the_band():
+    # 1,000 replicates by default (200 of them read 2.5 % points too noisily: docs/law.md,
+    # benchmarks/calibration_law.py --default); 200 under the calibrated band, whose
+    # replicates each cost n_inner more fits; an explicit count is kept
+    pop = simulate_population(known_law(False), SCALES, 12, rng=3)
+    base = {"threshold": 0.5, "bounds": (0, 1), "success_model": "logistic", "rng": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert DistributionalScalingLaw(**base).fit(pop).n_resamples_ == 1000
+        cal = DistributionalScalingLaw(**base, interval="calibrated", n_inner=2).fit(pop)
+        assert cal.n_resamples_ == 200
+        assert DistributionalScalingLaw(**base, n_resamples=7).fit(pop).n_resamples_ == 7
+    with pytest.raises(ValueError, match="n_resamples"):
+        DistributionalScalingLaw(**base, n_resamples=-1).fit(pop)
