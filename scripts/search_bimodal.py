@@ -33,7 +33,7 @@ import pandas as pd
 
 #: Fields of one probe: ``name``, ``task`` (a task dict with ``name``), ``model``
 #: (ModelConfig fields), ``train`` (TrainConfig fields), ``axis`` (a ModelConfig
-#: field) and ``scales`` (its values), ``seeds`` (count), optional
+#: field) and ``scales`` (its values), ``seeds`` (a count, or a list of seeds), optional
 #: ``ensemble_size`` and ``metrics`` (label -> list of test lengths to average
 #: exact match over; default: all test lengths, and the longest alone).
 PROBE_FIELDS = ("name", "task", "model", "train", "axis", "scales", "seeds", "ensemble_size",
