@@ -27,6 +27,7 @@ from distscale.train.trainer import (
     check_checkpoints,
     check_configs,
     check_seeds,
+    torch_threads,
     train_ensemble,
 )
 
@@ -204,9 +205,6 @@ def train_population(
     groups = [seeds[i : i + ensemble_size] for i in range(0, len(seeds), ensemble_size)]
 
     bar = None
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
     if progress:
         from tqdm.auto import tqdm
 
@@ -214,37 +212,38 @@ def train_population(
                    unit="step")
     frames, sample_frames, trajectories = [], [], []
     try:
-        for group in groups:
-            run = train_ensemble(
-                task, model, train, group, device=device,
-                progress=bar if bar is not None else False, samples=samples,
-                checkpoints=checkpoints, checkpoint_samples=checkpoint_samples,
-            )
-            cols = _run_columns(task, model, train, run.model.n_params)
-            info = pd.DataFrame(
-                {
-                    "run_id": [run_key(task, model, train, s) for s in group],
-                    **{k: [v] * len(group) for k, v in cols.items()},
-                    "seed": list(group),
-                    "train_loss": run.final_loss(),
-                    "ensemble_size": len(group),
-                    "seconds_per_seed": run.seconds / len(group),
-                }
-            )
-            frames.append(info.merge(run.metrics, on="seed", how="left", validate="1:m"))
-            if run.samples is not None:
-                sample_frames.append(
-                    info[list(RUN_COLUMNS)].merge(run.samples, on="seed", validate="1:m")
+        with torch_threads(threads):
+            for group in groups:
+                run = train_ensemble(
+                    task, model, train, group, device=device,
+                    progress=bar if bar is not None else False, samples=samples,
+                    checkpoints=checkpoints, checkpoint_samples=checkpoint_samples,
                 )
-            if run.trajectory is not None:
-                trajectories.append(
-                    info[list(RUN_COLUMNS)].merge(run.trajectory, on="seed", validate="1:m")
+                cols = _run_columns(task, model, train, run.model.n_params)
+                info = pd.DataFrame(
+                    {
+                        "run_id": [run_key(task, model, train, s) for s in group],
+                        **{k: [v] * len(group) for k, v in cols.items()},
+                        "seed": list(group),
+                        "train_loss": run.final_loss(),
+                        "ensemble_size": len(group),
+                        "seconds_per_seed": run.seconds / len(group),
+                    }
                 )
-            del run
+                frames.append(info.merge(run.metrics, on="seed", how="left", validate="1:m"))
+                if run.samples is not None:
+                    sample_frames.append(
+                        info[list(RUN_COLUMNS)].merge(run.samples, on="seed", validate="1:m")
+                    )
+                if run.trajectory is not None:
+                    trajectories.append(
+                        info[list(RUN_COLUMNS)].merge(run.trajectory, on="seed",
+                                                      validate="1:m")
+                    )
+                del run
     finally:
         if bar is not None:
             bar.close()
-        torch.set_num_threads(previous_threads)
     order = [*RUN_COLUMNS, "split", "length", *EVAL_METRICS, *TRAINING_COLUMNS]
     table = pd.concat(frames, ignore_index=True)[order]
     if level == "run":

@@ -17,11 +17,12 @@ tested to 1e-5). The global torch RNG is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import numbers
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,37 @@ __all__ = [
     "check_checkpoints",
     "lr_at",
     "member_losses",
+    "torch_threads",
     "train_ensemble",
 ]
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run a block with torch's CPU thread count set to ``threads``, then restore it.
+
+    ``None`` leaves the setting alone. The count is process-wide
+    (``torch.set_num_threads``); the previous value comes back even when the
+    block raises.
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    before = torch.get_num_threads()
+    if threads is not None and threads != before:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if threads is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 def lr_at(
     step: int, *, lr: float, steps: int, warmup_steps: int, min_lr_ratio: float = 0.0

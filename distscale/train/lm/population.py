@@ -39,7 +39,7 @@ from distscale.train.lm.mix import (
 from distscale.train.lm.models import Members, make_members
 from distscale.train.model import EnsembleTransformer
 from distscale.train.store_schema import LM_DIRECTIONS
-from distscale.train.trainer import check_seeds
+from distscale.train.trainer import check_seeds, torch_threads
 
 __all__ = ["LM_METRICS", "SyntheticSetup", "lm_population", "pretrain_synthetic",
            "synthetic_population"]
@@ -80,6 +80,7 @@ def lm_population(
     device: str = "cpu",
     samples: bool = False,
     progress: bool = False,
+    threads: int | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Re-initialise and continue training ``pretrained`` per seed at each data-mix ratio.
 
@@ -111,6 +112,11 @@ def lm_population(
         log-likelihoods and scores).
     progress : bool, default False
         A ``tqdm`` bar over ratios x seed chunks.
+    threads : int, optional
+        Torch CPU threads for this call (``torch.set_num_threads``; the
+        previous value is restored afterwards), as in
+        :func:`~distscale.train.train_population`. None leaves torch's
+        setting alone.
 
     Returns
     -------
@@ -139,6 +145,8 @@ def lm_population(
     if ensemble_size is None:
         ensemble_size = len(seed_list) if is_ensemble else 1
     ensemble_size = check_int("lm_population", "ensemble_size", ensemble_size, minimum=1)
+    if threads is not None:
+        threads = check_int("lm_population", "threads", threads, minimum=1)
     chunks = [seed_list[i:i + ensemble_size] for i in range(0, len(seed_list), ensemble_size)]
     bar = None
     if progress:
@@ -147,36 +155,37 @@ def lm_population(
         bar = tqdm(total=len(ratio_list) * len(seed_list), desc="lm population", unit="run")
     runs, per_sample = [], []
     try:
-        for ratio in ratio_list:
-            for chunk in chunks:
-                start = time.perf_counter()
-                members = make_members(pretrained, chunk, layers=config.layers, device=device)
-                trained = continue_training(members, general, task, ratio=ratio,
-                                            tokenizer=tokenizer, config=config, eos=eos)
-                scores = score_choices(members, items, tokenizer=tokenizer,
-                                       pad=0 if eos is None else eos)
-                loss = text_loss(members, heldout, tokenizer=tokenizer, seq_len=config.seq_len,
-                                 eos=eos)
-                seconds = (time.perf_counter() - start) / len(chunk)
-                tail = max(1, config.steps // 10)
-                for k, seed in enumerate(chunk):
-                    runs.append({
-                        "ratio": ratio, "seed": seed,
-                        **{m: float(scores[m][k].mean()) for m in LM_METRICS[:4]},
-                        "lm_loss": float(loss[k]),
-                        "train_loss": float(trained["losses"][k, -tail:].mean()),
-                        "task_share": float(trained["task_share"][k]),
-                        "n_params": int(members.n_params), "layers": config.layers,
-                        "steps": config.steps, "ensemble_size": len(chunk),
-                        "seconds_per_seed": seconds,
-                    })
-                if samples:
-                    frame = item_frame(items, scores, chunk)
-                    frame.insert(0, "ratio", ratio)
-                    per_sample.append(frame)
-                del members
-                if bar is not None:
-                    bar.update(len(chunk))
+        with torch_threads(threads):
+            for ratio in ratio_list:
+                for chunk in chunks:
+                    start = time.perf_counter()
+                    members = make_members(pretrained, chunk, layers=config.layers, device=device)
+                    trained = continue_training(members, general, task, ratio=ratio,
+                                                tokenizer=tokenizer, config=config, eos=eos)
+                    scores = score_choices(members, items, tokenizer=tokenizer,
+                                           pad=0 if eos is None else eos)
+                    loss = text_loss(members, heldout, tokenizer=tokenizer, seq_len=config.seq_len,
+                                     eos=eos)
+                    seconds = (time.perf_counter() - start) / len(chunk)
+                    tail = max(1, config.steps // 10)
+                    for k, seed in enumerate(chunk):
+                        runs.append({
+                            "ratio": ratio, "seed": seed,
+                            **{m: float(scores[m][k].mean()) for m in LM_METRICS[:4]},
+                            "lm_loss": float(loss[k]),
+                            "train_loss": float(trained["losses"][k, -tail:].mean()),
+                            "task_share": float(trained["task_share"][k]),
+                            "n_params": int(members.n_params), "layers": config.layers,
+                            "steps": config.steps, "ensemble_size": len(chunk),
+                            "seconds_per_seed": seconds,
+                        })
+                    if samples:
+                        frame = item_frame(items, scores, chunk)
+                        frame.insert(0, "ratio", ratio)
+                        per_sample.append(frame)
+                    del members
+                    if bar is not None:
+                        bar.update(len(chunk))
     finally:
         if bar is not None:
             bar.close()

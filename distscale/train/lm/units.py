@@ -10,17 +10,14 @@ ensemble, and returns the rows with their run ids.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
-
-import torch
 
 from distscale.train.lm.data import read_documents, read_items
 from distscale.train.lm.mix import ContinueConfig
 from distscale.train.lm.population import SyntheticSetup, lm_population, pretrain_synthetic
+from distscale.train.trainer import torch_threads
 
 __all__ = ["lm_inputs", "train_lm_unit"]
 
@@ -65,18 +62,6 @@ def _load(config: dict[str, Any]) -> dict[str, Any]:
     return inputs
 
 
-@contextlib.contextmanager
-def _threads(threads: int | None) -> Iterator[None]:
-    before = torch.get_num_threads()
-    if threads is not None and threads != before:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        if threads is not None and torch.get_num_threads() != before:
-            torch.set_num_threads(before)
-
-
 def train_lm_unit(payload: dict[str, Any], threads: int | None = None) -> dict[str, Any]:
     """Train one LM unit (a ratio and a chunk of seeds); return ``{"table", "trajectory"}``.
 
@@ -84,7 +69,7 @@ def train_lm_unit(payload: dict[str, Any], threads: int | None = None) -> dict[s
     (their run ids) and ``device``; ``threads`` sets torch's thread count for
     the call (None: leave it).
     """
-    with _threads(threads):
+    with torch_threads(threads):
         inputs = lm_inputs(payload["config"])
         seeds = list(payload["seeds"])
         table = lm_population(

@@ -194,3 +194,27 @@ def test_a_model_with_dropout_gives_the_same_run_whatever_the_global_torch_seed(
                   items=data["items"][:8], heldout=data["heldout"], ratios=0.2, seeds=[3],
                   config=config, eos=tok.eos_token_id)
     assert torch.equal(torch.random.get_rng_state(), state)  # the caller's generator untouched
+
+
+def test_threads_are_set_for_the_call_and_restored(monkeypatch):
+    # as train_population's `threads=`: torch's count during the call, the caller's after
+    # it -- also when the call fails part-way
+    import distscale.train.lm.population as module
+
+    model, tok, data = pretrain_synthetic(SMALL)
+    kwargs = dict(tokenizer=tok, general=data["general"], task=data["task"],
+                  items=data["items"], heldout=data["heldout"], ratios=[0.1], seeds=1,
+                  config=QUICK)
+    torch.set_num_threads(2)
+    seen = []
+
+    def fail(*args, **kw):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(module, "continue_training", fail)
+    with pytest.raises(RuntimeError, match="stop here"):
+        lm_population(model, threads=1, **kwargs)
+    assert seen == [1] and torch.get_num_threads() == 2
+    with pytest.raises(ValueError, match="threads"):
+        lm_population(model, threads=0, **kwargs)
