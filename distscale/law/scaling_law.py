@@ -35,7 +35,13 @@ from distscale._lib.validation import (
     check_rng,
     check_threshold,
 )
-from distscale.law.bands import INTERVALS, calibrated_band, draw_indices, refit_inner
+from distscale.law.bands import (
+    DEFAULT_RESAMPLES,
+    INTERVALS,
+    calibrated_band,
+    draw_indices,
+    refit_inner,
+)
 from distscale.law.binomial import choose_weight_model
 from distscale.law.engine import EMData, em, initial_params, merge_ties
 from distscale.law.model import (
@@ -54,11 +60,6 @@ __all__ = ["DistributionalScalingLaw", "ExtrapolationWarning", "candidate_struct
            "draw_indices", "n_free"]
 
 WEIGHT_MODELS = ("auto", "logistic", "logistic4")
-
-#: Default seed-bootstrap replicates of a fit (bias-corrected percentile bands).
-DEFAULT_RESAMPLES = 1000
-#: ... and with ``interval="calibrated"`` (each replicate has ``n_inner`` inner fits).
-DEFAULT_RESAMPLES_CALIBRATED = 200
 #: Replicates per chunk of the bootstrap (bounded memory; see the engine's chunks too).
 _BOOT_CHUNK_ELEMENTS = 1 << 21
 
@@ -124,21 +125,16 @@ class DistributionalScalingLaw:
         the observed fractions of successful runs favour it by AIC (at least
         4 scales).
     n_resamples : int, optional
-        Seed-bootstrap replicates behind every band (0: no bands). Default:
-        1,000 (200 with ``interval="calibrated"``, whose every replicate
-        costs ``n_inner`` more fits). A percentile band reads its 2.5 %% and
-        97.5 %% points off the replicates; with 200 of them that reading is
-        noisy enough to cost the 95 %% bands 1-2 points of coverage at 48
-        seeds per scale (``docs/law.md``).
+        Seed-bootstrap replicates behind every band (0: no bands). Default
+        1,000 (200 with ``interval="calibrated"``): from 200, the 95 %% bc
+        bands lose 1-2 points of coverage at 48 seeds per scale (``docs/law.md``).
     %(confidence_level)s
     interval : {"bc", "calibrated"}, default "bc"
         How a band is read from the replicates: the bias-corrected
         percentile interval, or the calibrated percentile interval of a
         double bootstrap (:func:`~distscale.law.bands.calibrated_band`;
-        ``n_inner`` more fits per replicate), which keeps the 95 %% bands of
-        the components' locations and spreads at 95-97 %% with 48 seeds per
-        scale where the bias-corrected ones reach 92-95 %% from 1,000
-        replicates (91-94 %% from 200; ``docs/law.md``).
+        ``n_inner`` more fits per replicate): at 48 seeds per scale its 95 %%
+        bands cover 95-97 %%, the bias-corrected ones 92-95 %% (``docs/law.md``).
     n_inner : int, default 25
         Inner resamples per replicate with ``interval="calibrated"``.
     metric : str, optional
@@ -250,11 +246,8 @@ class DistributionalScalingLaw:
             "max_iter": check_int("max_iter", self.max_iter, 1),
             "rng": check_rng(self.rng),
         }
-        if self.n_resamples is None:
-            out["n_resamples"] = (DEFAULT_RESAMPLES_CALIBRATED if out["interval"] == "calibrated"
-                                  else DEFAULT_RESAMPLES)
-        else:
-            out["n_resamples"] = Integer(minimum=0)("n_resamples", self.n_resamples)
+        out["n_resamples"] = (DEFAULT_RESAMPLES[out["interval"]] if self.n_resamples is None
+                              else Integer(minimum=0)("n_resamples", self.n_resamples))
         b = out["bounds"]
         if isinstance(b, tuple) and not b[0] < out["threshold"] < b[1]:
             raise ValueError(
