@@ -31,7 +31,7 @@ The table is quoted in docs/law.md.
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 import warnings
 from dataclasses import replace
@@ -39,7 +39,7 @@ from dataclasses import replace
 import numpy as np
 
 from distscale.law import DistributionalScalingLaw, law_from_params, simulate_population
-from distscale.law.bands import calibrated_band
+from distscale.law.bands import DEFAULT_RESAMPLES, calibrated_band
 from distscale.law.predictive import bc_band
 
 SCALES = np.exp(np.linspace(np.log(1e4), np.log(1e5), 6))
@@ -113,32 +113,33 @@ def run(pile: bool, n_sims: int, n_resamples: int | None = 200, n_inner: int | N
             t = true[name][0]
             lo, hi = bc_band(arr, 0.95)
             plo, phi = np.nanquantile(arr[1:], [0.025, 0.975], axis=0)
-            c = cover.setdefault(name, {"bc": [], "perc": []})
+            c = cover.setdefault(name, {"cal": [], "bc": [], "perc": []} if inner is not None
+                                 else {"bc": [], "perc": []})
             if inner is not None:
                 clo, chi = calibrated_band(arr, inner[name], 0.95)
-                c.setdefault("cal", []).append((clo <= t) & (t <= chi))
+                c["cal"].append((clo <= t) & (t <= chi))
             c["bc"].append((lo <= t) & (t <= hi))
             c["perc"].append((plo <= t) & (t <= phi))
     return {k: {m: np.array(v) for m, v in d.items()} for k, d in cover.items()}, modes
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    default = "--default" in args
-    args = [a for a in args if a != "--default"]
-    n_seeds = 48
-    if "--seeds" in args:
-        i = args.index("--seeds")
-        n_seeds = int(args[i + 1])
-        del args[i : i + 2]
-    n_sims = int(args[0]) if args else 300
-    if default:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n_sims", nargs="?", type=int, default=300)
+    parser.add_argument("n_inner", nargs="?", type=int, default=25,
+                        help="inner resamples of the calibrated band (not with --default)")
+    parser.add_argument("--default", action="store_true",
+                        help="fit with the law's defaults (bias-corrected band only)")
+    parser.add_argument("--seeds", type=int, default=48, help="seeds per scale")
+    args = parser.parse_args()
+    n_sims, n_seeds = args.n_sims, args.seeds
+    if args.default:
         n_inner, n_resamples = None, None
         print(f"law calibration: {n_sims} simulations per setting, 6 scales x {n_seeds} seeds, "
-              "the law's default fit (1,000 replicates), 95 % bands (bc: the default; "
-              "perc: plain percentile)")
+              f"the law's default fit ({DEFAULT_RESAMPLES['bc']:,} replicates), 95 % bands "
+              "(bc: the default; perc: plain percentile)")
     else:
-        n_inner, n_resamples = (int(args[1]) if len(args) > 1 else 25), 200
+        n_inner, n_resamples = args.n_inner, 200
         print(f"law calibration: {n_sims} simulations per setting, 6 scales x {n_seeds} seeds, "
               f"200 bootstrap replicates x {n_inner} inner, 95 % bands (cal: "
               "interval='calibrated'; bc: bias-corrected; perc: plain percentile)")

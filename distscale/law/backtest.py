@@ -262,7 +262,10 @@ def backtest(
     success_model : {"auto", "logistic", "logistic4"}, default "auto"
         The law's weight model.
     n_resamples : int, default 200
-        Seed-bootstrap replicates (law refits, baseline refits, rescoring).
+        Seed-bootstrap replicates (law refits, baseline refits, rescoring)
+        behind the intervals of the score differences. Fewer than a law fit's
+        default 1,000, to keep a quick backtest quick;
+        :func:`~distscale.law.outlook.next_scale_outlook` and the report pass 1,000.
     %(confidence_level)s
     %(rng)s
     %(columns)s

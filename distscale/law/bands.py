@@ -1,7 +1,8 @@
 r"""The calibrated seed-bootstrap band (a double bootstrap).
 
 At 48 seeds per scale the bias-corrected percentile bands of a component's
-location and spread cover the truth about 91 % of the time instead of 95 %
+location and spread cover the truth 91-94 % of the time from 200 replicates
+and 92-95 % from the default 1,000, instead of 95 %
 (``benchmarks/calibration_law.py``): the replicates' spread is about 0.9 of
 the estimator's true sampling spread, a small-sample shortfall of the
 bootstrap itself -- refitting the replicates from scratch, a tighter EM

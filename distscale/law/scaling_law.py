@@ -127,7 +127,7 @@ class DistributionalScalingLaw:
     n_resamples : int, optional
         Seed-bootstrap replicates behind every band (0: no bands). Default
         1,000 (200 with ``interval="calibrated"``): from 200, the 95 %% bc
-        bands lose 1-2 points of coverage at 48 seeds per scale (``docs/law.md``).
+        bands lose up to 2 points of coverage at 48 seeds per scale (``docs/law.md``).
     %(confidence_level)s
     interval : {"bc", "calibrated"}, default "bc"
         How a band is read from the replicates: the bias-corrected

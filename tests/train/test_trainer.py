@@ -182,6 +182,27 @@ def test_run_level_output_and_progress_bar(capsys):
     assert "training" in capsys.readouterr().err  # tqdm writes to stderr
 
 
+def test_threads_are_restored_when_training_fails(monkeypatch):
+    # torch's count is the caller's again after an error inside the call, and
+    # threads=None leaves it alone
+    import distscale.train.populate as module
+
+    seen = []
+
+    def fail(*args, **kw):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(module, "train_ensemble", fail)
+    threads = torch.get_num_threads()
+    train = TrainConfig(steps=2, batch_size=4, eval_samples=4)
+    with pytest.raises(RuntimeError, match="stop here"):
+        train_population(TASK, MODEL, train, seeds=2, threads=threads + 1)
+    with pytest.raises(RuntimeError, match="stop here"):
+        train_population(TASK, MODEL, train, seeds=2, threads=None)
+    assert seen == [threads + 1, threads] and torch.get_num_threads() == threads
+
+
 # ----------------------------------------------------------------- evaluation
 class CountOracle(EnsembleTransformer):
     """Answers count prompts, but member k emits <eos> after stops[k] numbers."""

@@ -205,7 +205,6 @@ def test_threads_are_set_for_the_call_and_restored(monkeypatch):
     kwargs = dict(tokenizer=tok, general=data["general"], task=data["task"],
                   items=data["items"], heldout=data["heldout"], ratios=[0.1], seeds=1,
                   config=QUICK)
-    torch.set_num_threads(2)
     seen = []
 
     def fail(*args, **kw):
@@ -213,8 +212,12 @@ def test_threads_are_set_for_the_call_and_restored(monkeypatch):
         raise RuntimeError("stop here")
 
     monkeypatch.setattr(module, "continue_training", fail)
-    with pytest.raises(RuntimeError, match="stop here"):
-        lm_population(model, threads=1, **kwargs)
-    assert seen == [1] and torch.get_num_threads() == 2
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            lm_population(model, threads=1, **kwargs)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)  # as the module's autouse fixture leaves it
     with pytest.raises(ValueError, match="threads"):
         lm_population(model, threads=0, **kwargs)
