@@ -183,6 +183,7 @@ def _em_two(
     z2: np.ndarray,
     w: np.ndarray | None,
     totals: tuple[np.ndarray, np.ndarray, np.ndarray],
+    row: np.ndarray,
     weight1: np.ndarray,
     mean: np.ndarray,
     var: np.ndarray,
@@ -190,41 +191,78 @@ def _em_two(
     tol: float,
     max_iter: int,
     prior=None,
+    block: int | None = None,
 ) -> tuple[np.ndarray, ...]:
     """EM for two components on standardized rows, SQUAREM-accelerated, with an active set.
 
-    Each cycle takes two EM steps from ``theta0``, extrapolates along them
-    (SQUAREM, scheme S3 of Varadhan & Roland 2008, in the coordinates
-    logit-weight, means, log-variances) and takes one more EM step from the
-    extrapolated point. Only the extrapolated point's log-likelihood is
-    computed: it must not fall below ``ref``, a lower bound on the
-    log-likelihood of ``theta0`` (the start's value, then the last accepted
-    extrapolated point, which one more EM step can only improve); otherwise
-    the plain second EM step is kept and the step bound shrinks (at bound 1
-    the extrapolated point *is* the plain step, so this always ends). A row
-    stops when an accepted cycle gains less than ``tol`` per unit weight,
-    when a component loses all weight, or after ``max_iter`` EM steps. Returns
-    ``(weight1, mean, var, n_iter, converged)``; ``n_iter`` counts EM steps.
+    Runs one EM per *start*: start ``s`` fits data row ``row[s]`` (of ``z``,
+    its square ``z2``, its weights ``w`` and its ``totals``, the sums of
+    ``w``, ``w z`` and ``w z**2``) from ``weight1[s]``, ``mean[s]`` and
+    ``var[s]``. Each cycle takes two EM steps from ``theta0``, extrapolates
+    along them (SQUAREM, scheme S3 of Varadhan & Roland 2008, in the
+    coordinates logit-weight, means, log-variances) and takes one more EM
+    step from the extrapolated point. Only the extrapolated point's
+    log-likelihood is computed: it must not fall below ``ref``, a lower bound
+    on the log-likelihood of ``theta0`` (the start's value, then the last
+    accepted extrapolated point, which one more EM step can only improve);
+    otherwise the plain second EM step is kept and the step bound shrinks (at
+    bound 1 the extrapolated point *is* the plain step, so this always ends).
+    A start stops when an accepted cycle gains less than ``tol`` per unit
+    weight, when a component loses all weight, or after ``max_iter`` EM steps.
+
+    The starts are worked on ``block`` at a time (all at once when None), as
+    a stream: a start that stops leaves the working set and the next ones
+    join it, so the many cycles that the slowest starts need are shared by
+    the whole batch instead of repeated per block. Each start's steps depend
+    on its own row only, so the result does not depend on ``block``. Returns
+    ``(weight1, mean, var, n_iter, converged)`` per start; ``n_iter`` counts
+    EM steps.
     """
-    rows = z.shape[0]
-    theta = [weight1.copy(), mean[:, 0].copy(), mean[:, 1].copy(), var[:, 0].copy(),
-             var[:, 1].copy()]
-    n_iter = np.zeros(rows, dtype=np.int64)
-    converged = np.zeros(rows, dtype=bool)
-    idx = np.arange(rows)
-    zc, z2c, wc = z, z2, w
-    fc = np.broadcast_to(np.asarray(floor_var, dtype=float), (rows,))
-    tots = totals
-    buf_t = np.empty_like(z)
-    buf_u = np.empty_like(z)
-    _, ref = _e_two(zc, z2c, wc, tots, tuple(theta), buf_t, buf_u, True)
-    ref = ref + _prior_two(tuple(theta), prior)  # EM climbs the log posterior
-    step_max = np.ones(rows)  # largest extrapolation allowed, adapted per row
-    steps = 0
-    while idx.size and steps < max_iter:
+    starts = row.size
+    n = z.shape[1]
+    block = starts if block is None else max(1, min(block, starts))
+    out = [weight1.copy(), mean[:, 0].copy(), mean[:, 1].copy(), var[:, 0].copy(),
+           var[:, 1].copy()]
+    n_iter = np.zeros(starts, dtype=np.int64)
+    converged = np.zeros(starts, dtype=bool)
+    floor_var = np.broadcast_to(np.asarray(floor_var, dtype=float), (z.shape[0],))
+    buf_t = np.empty((block, n))
+    buf_u = np.empty((block, n))
+    # the working set: which starts, their rows' data and their SQUAREM state
+    idx = np.zeros(0, dtype=np.int64)
+    zc, z2c = np.zeros((0, n)), np.zeros((0, n))
+    wc = None if w is None else np.zeros((0, n))
+    tots = tuple(np.zeros(0) for _ in range(3))
+    fc = np.zeros(0)
+    theta = [np.zeros(0) for _ in range(5)]
+    ref, step_max = np.zeros(0), np.zeros(0)
+    steps = np.zeros(0, dtype=np.int64)
+    joined = 0
+    while True:
+        if joined < starts and 4 * idx.size <= 3 * block:  # refill the working set
+            new = np.arange(joined, min(starts, joined + block - idx.size))
+            joined += new.size
+            r = row[new]
+            nz, nz2, nw = z[r], z2[r], None if w is None else w[r]
+            ntots = tuple(t[r] for t in totals)
+            nth = [p[new] for p in out]
+            _, nref = _e_two(nz, nz2, nw, ntots, tuple(nth), buf_t[: new.size],
+                             buf_u[: new.size], True)
+            nref = nref + _prior_two(tuple(nth), prior)  # EM climbs the log posterior
+            idx = np.concatenate([idx, new])
+            zc, z2c = np.concatenate([zc, nz]), np.concatenate([z2c, nz2])
+            wc = None if w is None else np.concatenate([wc, nw])
+            tots = tuple(np.concatenate([a, b]) for a, b in zip(tots, ntots, strict=True))
+            fc = np.concatenate([fc, floor_var[r]])
+            theta = [np.concatenate([a, b]) for a, b in zip(theta, nth, strict=True)]
+            ref = np.concatenate([ref, nref])
+            step_max = np.concatenate([step_max, np.ones(new.size)])  # largest extrapolation
+            steps = np.concatenate([steps, np.zeros(new.size, dtype=np.int64)])
+        if idx.size == 0:
+            break
         t = buf_t[: idx.size]
         u = buf_u[: idx.size]
-        th0 = tuple(p[idx] for p in theta)
+        th0 = tuple(theta)
         stats, _ = _e_two(zc, z2c, wc, tots, th0, t, u, False)
         th1 = _m_two(stats, tots, th0, fc, prior)
         stats, _ = _e_two(zc, z2c, wc, tots, th1, t, u, False)
@@ -235,37 +273,40 @@ def _em_two(
         rr, vv = (r * r).sum(axis=0), (v * v).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             alpha = -np.sqrt(rr / vv)
-        smax = step_max[idx]
+        smax = step_max
         alpha = np.clip(np.where(np.isfinite(alpha), alpha, -1.0), -smax, -1.0)
         thx = _from_phi(phi0 - 2 * alpha * r + alpha**2 * v, fc)
         stats, llx = _e_two(zc, z2c, wc, tots, thx, t, u, True)
         llx = llx + _prior_two(thx, prior)
         th3 = _m_two(stats, tots, thx, fc, prior)
-        old = ref[idx]
+        old = ref
         # else fall back to the plain EM step theta2 (the slack absorbs rounding)
         ok = llx >= old - 1e-12 * (np.abs(old) + tots[0])
-        new = tuple(np.where(ok, a3, a2) for a3, a2 in zip(th3, th2, strict=True))
-        step_max[idx] = np.where(
+        theta = [np.where(ok, a3, a2) for a3, a2 in zip(th3, th2, strict=True)]
+        step_max = np.where(
             ok, np.where(alpha <= -smax, 4.0 * smax, smax), np.maximum(1.0, smax / 4.0)
         )
-        steps += 3
-        for p, q in zip(theta, new, strict=True):
-            p[idx] = q
-        n_iter[idx] = steps
-        ref[idx] = np.where(ok, np.maximum(llx, old), old)
-        dead = (new[0] <= _W_EPS) | (new[0] >= 1 - _W_EPS)
+        steps = steps + 3
+        ref = np.where(ok, np.maximum(llx, old), old)
+        dead = (theta[0] <= _W_EPS) | (theta[0] >= 1 - _W_EPS)
         done = (ok & (llx - old <= tol * tots[0])) | dead
-        if done.any():
+        leave = done | (steps >= max_iter)
+        if leave.any():
+            gone = idx[leave]
+            for p, q in zip(out, theta, strict=True):
+                p[gone] = q[leave]
+            n_iter[gone] = steps[leave]
             converged[idx[done]] = True
-            keep = ~done
-            idx = idx[keep]
-            zc, z2c, fc = zc[keep], z2c[keep], fc[keep]
+            keep = ~leave
+            idx, zc, z2c, fc, ref, step_max, steps = (
+                a[keep] for a in (idx, zc, z2c, fc, ref, step_max, steps)
+            )
             wc = None if wc is None else wc[keep]
-            tots = tuple(x[keep] for x in tots)
-    weight1 = theta[0]
-    mean = np.stack([theta[1], theta[2]], axis=1)
-    var = np.stack([theta[3], theta[4]], axis=1)
-    return weight1, mean, var, n_iter, converged
+            tots = tuple(a[keep] for a in tots)
+            theta = [a[keep] for a in theta]
+    mean = np.stack([out[1], out[2]], axis=1)
+    var = np.stack([out[3], out[4]], axis=1)
+    return out[0], mean, var, n_iter, converged
 
 
 def _loglik(
@@ -442,35 +483,41 @@ def fit_batch(
         all_it = np.empty(pairs, dtype=np.int64)
         all_cv = np.empty(pairs, dtype=bool)
         block = max(1, _BLOCK_ELEMENTS // max(n, 1))
+        pair_row = np.arange(pairs) // n_init
+        pair_start = np.arange(pairs) % n_init
+        if k == 2:
+            z2 = z * z
+            if weights is None:
+                totals = (np.full(batch, float(n)), z.sum(axis=1), z2.sum(axis=1))
+            else:
+                totals = (weights.sum(axis=1), np.einsum("ij,ij->i", weights, z),
+                          np.einsum("ij,ij->i", weights, z2))
+            w1, all_m, all_v, all_it, all_cv = _em_two(
+                z, z2, weights, totals, pair_row, sw[pair_row, pair_start, 1],
+                sm[pair_row, pair_start], sv[pair_row, pair_start], floor_var, tol, max_iter,
+                prior_args, block,
+            )
+            all_w = np.stack([1.0 - w1, w1], axis=1)
         for lo in range(0, pairs, block):
             hi = min(pairs, lo + block)
-            row = np.arange(lo, hi) // n_init
-            start = np.arange(lo, hi) % n_init
+            row, start = pair_row[lo:hi], pair_start[lo:hi]
             zc = z[row]
             wc = None if weights is None else weights[row]
             if k == 2:
-                z2c = zc * zc
-                if wc is None:
-                    totals = (np.full(hi - lo, float(n)), zc.sum(axis=1), z2c.sum(axis=1))
-                else:
-                    totals = (
-                        wc.sum(axis=1),
-                        np.einsum("ij,ij->i", wc, zc),
-                        np.einsum("ij,ij->i", wc, z2c),
-                    )
-                w1, mm, vv, it, cv = _em_two(
-                    zc, z2c, wc, totals, sw[row, start, 1], sm[row, start], sv[row, start],
-                    floor_var[row], tol, max_iter, prior_args,
+                # the log-likelihood in closed form, as the EM steps compute it
+                _, all_ll[lo:hi] = _e_two(
+                    zc, z2[row], wc, tuple(t[row] for t in totals),
+                    (w1[lo:hi], all_m[lo:hi, 0], all_m[lo:hi, 1], all_v[lo:hi, 0],
+                     all_v[lo:hi, 1]), np.empty_like(zc), np.empty_like(zc), True,
                 )
-                ww = np.stack([1.0 - w1, w1], axis=1)
             else:
                 ww, mm, vv, it, cv = _em_general(
                     zc, wc, sw[row, start], sm[row, start], sv[row, start], floor_var[row], tol,
                     max_iter, prior_args,
                 )
-            all_ll[lo:hi], _ = _loglik(zc, wc, ww, mm, vv)
-            all_w[lo:hi], all_m[lo:hi], all_v[lo:hi] = ww, mm, vv
-            all_it[lo:hi], all_cv[lo:hi] = it, cv
+                all_ll[lo:hi], _ = _loglik(zc, wc, ww, mm, vv)
+                all_w[lo:hi], all_m[lo:hi], all_v[lo:hi] = ww, mm, vv
+                all_it[lo:hi], all_cv[lo:hi] = it, cv
         # keep the best start of each row (the first one on exact ties), by the objective
         # EM climbed: the log-likelihood, plus the log prior under the prior
         objective = all_ll + _log_prior(all_m.T, all_v.T, prior_args)

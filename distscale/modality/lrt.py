@@ -19,12 +19,23 @@ from distscale.modality.checks import detect_grid
 from distscale.modality.em import fit_batch
 
 
-def _simulate(weights, means, sds, size, rng) -> np.ndarray:
-    """Draw ``size = (reps, n)`` values from one Gaussian mixture."""
+def _draw(n_components: int, size, rng) -> tuple[np.ndarray, np.ndarray | None]:
+    """The random numbers of ``size = (reps, n)`` draws from a Gaussian mixture.
+
+    Standard normals and, for two or more components, the uniforms that pick
+    each draw's component; :func:`_place` turns them into values. Drawing and
+    placing are apart so that only the draws need the caller's thread.
+    """
     z = rng.standard_normal(size)
-    if len(weights) == 1:
+    return z, None if n_components == 1 else rng.random(size)
+
+
+def _place(draws, weights, means, sds) -> np.ndarray:
+    """Values of a Gaussian mixture from :func:`_draw`'s random numbers."""
+    z, u = draws
+    if u is None:
         return means[0] + sds[0] * z
-    comp = np.searchsorted(np.cumsum(weights)[:-1], rng.random(size), side="right")
+    comp = np.searchsorted(np.cumsum(weights)[:-1], u, side="right")
     return means[comp] + sds[comp] * z
 
 
@@ -60,8 +71,14 @@ def _grid_counts(y: np.ndarray, origin: float, step: float) -> tuple[np.ndarray,
     width = int(cell.max()) - lo + 1
     counts = np.bincount((cell - lo + (np.arange(m) * width)[:, None]).ravel(),
                          minlength=m * width).reshape(m, width).astype(float)
-    values = origin + step * (lo + np.arange(width, dtype=float))
-    return np.broadcast_to(values, (m, width)), counts
+    # Only each row's occupied cells, in order, padded to the fullest row with empty
+    # cells (weight 0, which no sum, start or floor of the engine sees): the rows
+    # share the range of the whole chunk, whose tails most rows leave empty.
+    occupied = counts > 0
+    keep = int(occupied.sum(axis=1).max())
+    cols = np.argsort(~occupied, axis=1, kind="stable")[:, :keep]
+    values = origin + step * (lo + cols.astype(float))
+    return values, np.take_along_axis(counts, cols, axis=1)
 
 
 def _stack_padded(blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -115,20 +132,24 @@ def _replicate_stats(
 
     def simulated():
         for c, chunk in enumerate(plan):
-            sims = []
-            for j, m in chunk:
-                i = members[j]
-                y = _simulate(null_fits[i]["weights"], null_fits[i]["means"],
-                              null_fits[i]["sds"], (m, sizes[j]), rng)
-                sims.append(y if grids[i] is None else _grid_counts(y, *grids[i]))
-            if all(grids[members[j]] is None for j, _ in chunk):  # one size, as drawn
-                x, w = np.concatenate(sims, axis=0), None
-            else:
-                x, w = _stack_padded(sims)
-            yield chunk, x, w, rng if children is None else children[c]
+            draws = [_draw(len(null_fits[members[j]]["weights"]), (m, sizes[j]), rng)
+                     for j, m in chunk]
+            yield chunk, draws, rng if children is None else children[c]
 
     def refit(item):
-        chunk, x, w, gen = item
+        # the random numbers are drawn above, in order; the values, their rounding to a
+        # grid and the fits are left to this thread
+        chunk, draws, gen = item
+        sims = []
+        for (j, _), d in zip(chunk, draws, strict=True):
+            null = null_fits[members[j]]
+            sims.append(_place(d, null["weights"], null["means"], null["sds"]))
+        if all(grids[members[j]] is None for j, _ in chunk):  # one size, as drawn
+            x, w = np.concatenate(sims, axis=0), None
+        else:
+            x, w = _stack_padded([y if grids[members[j]] is None else
+                                  _grid_counts(y, *grids[members[j]])
+                                  for (j, _), y in zip(chunk, sims, strict=True)])
         stat = 2.0 * (fit_batch(x, k + 1, weights=w, rng=gen, **kw)["loglik"]
                       - fit_batch(x, k, weights=w, rng=gen, **kw)["loglik"])
         return chunk, stat

@@ -171,6 +171,27 @@ def test_rows_are_independent_and_weights_equal_duplicates():
     np.testing.assert_allclose(a["means"], b["means"], rtol=1e-6)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_does_not_depend_on_the_working_set(weighted, monkeypatch):
+    # the two-component EM works on a stream of starts, a working set at a time: each
+    # start's steps depend on its own row only, so a working set of a few starts (many
+    # refills) gives the fit of one holding them all
+    import distscale.modality.em as em
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(40, 50))
+    x[:20, :15] += rng.uniform(1, 5, (20, 1))
+    w = rng.integers(0, 4, size=x.shape).astype(float) if weighted else None
+    if w is not None:
+        w[:, 0] = 1
+    whole = fit_batch(x, 2, weights=w, n_init=6, rng=np.random.default_rng(0))
+    monkeypatch.setattr(em, "_BLOCK_ELEMENTS", 7 * x.shape[1])  # 7 starts at a time
+    small = fit_batch(x, 2, weights=w, n_init=6, rng=np.random.default_rng(0))
+    for key in ("loglik", "means", "sds", "weights", "n_iter", "converged"):
+        np.testing.assert_array_equal(small[key], whole[key], err_msg=key)
+    assert np.ptp(whole["n_iter"]) > 3  # starts that stop at different cycles
+
+
 def test_one_component_is_the_normal_mle():
     x = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
     fit = fit_mixture(x, n_components=1)
