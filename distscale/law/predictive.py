@@ -73,6 +73,93 @@ def bc_band(values: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np
     return quantile_at(reps, levels[0]), quantile_at(reps, levels[1])
 
 
+#: Bisection steps that narrow every bracket before the Newton steps of :func:`_solve_cdf`.
+_BISECT_FIRST = 6
+#: Relative size of the last step at which :func:`_solve_cdf` stops (about 450 ulps).
+_SOLVE_TOL = 1e-13
+
+
+def _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip) -> np.ndarray:
+    """Where the mixture's CDF in z first reaches ``target``, in every bracket ``[lo, hi]``.
+
+    The CDF is ``wcf Phi((z - mF) / sF) + wcs Phi((z - mS) / sS)`` plus the
+    point masses ``piles`` (``(weight, z)`` pairs, ``z`` possibly infinite), with the
+    parameters ``p``
+    of shape ``(rows, scales)`` and the weights ``(rows, scales, 1)``;
+    ``target``, ``lo`` and ``hi`` are ``(rows, scales, levels)``. A level
+    that falls inside a point mass's jump is answered by its location. Every
+    other level lies where the CDF is continuous: a few bisection steps, then
+    Newton steps with the density, kept inside the bracket (a step that would
+    leave it bisects instead), until a step is below ``_SOLVE_TOL`` relative.
+    This gives the quantile to a few hundred ulps in a fraction of the 64
+    halvings a bisection to machine precision takes. Levels marked in
+    ``skip`` (the CDF is below the target at ``hi``, or above it at ``lo``)
+    are left to the caller: their result is ``hi``.
+    """
+    shape = target.shape
+    z = np.array(np.broadcast_to(hi, shape), dtype=float)
+    lo = np.array(np.broadcast_to(lo, shape), dtype=float).ravel()
+    hi = z.ravel().copy()
+    tgt = np.ascontiguousarray(target).ravel()
+    per_level = shape[2]
+    flat = {k: np.broadcast_to(p[k], shape[:2]).ravel() for k in ("mF", "sF", "mS", "sS")}
+    wf, ws = (np.broadcast_to(w[:, :, 0], shape[:2]).ravel() for w in (wcf, wcs))
+    masses = [(np.broadcast_to(w[:, :, 0], shape[:2]).ravel(), v) for w, v in piles]
+
+    def cdf(x, at):
+        out = wf[at] * special.ndtr((x - flat["mF"][at]) / flat["sF"][at])
+        out += ws[at] * special.ndtr((x - flat["mS"][at]) / flat["sS"][at])
+        for w, v in masses:
+            out += w[at] * (x >= v)
+        return out
+
+    def pdf(x, at):
+        a = (x - flat["mF"][at]) / flat["sF"][at]
+        b = (x - flat["mS"][at]) / flat["sS"][at]
+        return (wf[at] / flat["sF"][at] * np.exp(-0.5 * a * a)
+                + ws[at] / flat["sS"][at] * np.exp(-0.5 * b * b)) / math.sqrt(2 * math.pi)
+
+    out = z.ravel()
+    todo = np.flatnonzero(~np.broadcast_to(skip, shape).ravel())
+    for w, v in masses:  # levels inside a jump; the others move to one side of it
+        if not math.isfinite(v):  # a mass at -inf (+inf) is in the CDF everywhere (nowhere)
+            continue
+        rs = todo // per_level
+        up_to = cdf(np.full(todo.size, v), rs)
+        before = up_to - w[rs]
+        t = tgt[todo]
+        jump = (before < t) & (t <= up_to)
+        out[todo[jump]] = v
+        hi[todo] = np.where(t <= before, np.minimum(hi[todo], v), hi[todo])
+        lo[todo] = np.where(t > up_to, np.maximum(lo[todo], v), lo[todo])
+        todo = todo[~jump]
+    rs = todo // per_level
+    a, b, t = lo[todo], hi[todo], tgt[todo]
+    for _ in range(_BISECT_FIRST):
+        mid = 0.5 * (a + b)
+        ok = cdf(mid, rs) >= t
+        a, b = np.where(ok, a, mid), np.where(ok, mid, b)
+    x = 0.5 * (a + b)
+    for _ in range(100):
+        fx = cdf(x, rs)
+        ok = fx >= t
+        a, b = np.where(ok, a, x), np.where(ok, x, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            step = (fx - t) / pdf(x, rs)
+        new = x - step
+        inside = np.isfinite(new) & (new > a) & (new < b)
+        new = np.where(inside, new, 0.5 * (a + b))
+        done = (np.abs(new - x) <= _SOLVE_TOL * (1.0 + np.abs(x))) | (b - a <= _SOLVE_TOL * (
+            1.0 + np.abs(x)))
+        out[todo[done]] = new[done]
+        keep = ~done
+        todo, rs, a, b, t, x = todo[keep], rs[keep], a[keep], b[keep], t[keep], new[keep]
+        if todo.size == 0:
+            break
+    out[todo] = b  # not settled after 100 steps (never seen): the bracket's upper end
+    return out.reshape(shape)
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Band(Result):
     """A predicted quantity with its seed-bootstrap band, at one or more scales.
@@ -349,14 +436,11 @@ class PredictiveDistribution(Result):
                     out = out + w * (z >= v)
             return out
 
-        target = q[None, None, :]
+        target = np.broadcast_to(q[None, None, :], lo.shape)
         below = cdf_z(lo) >= target  # the answer is an atom at -inf (a pile at the lower bound)
         above = cdf_z(hi) < target  # ... or at +inf
-        for _ in range(64):
-            mid = 0.5 * (lo + hi)
-            ok = cdf_z(mid) >= target
-            hi = np.where(ok, mid, hi)
-            lo = np.where(ok, lo, mid)
+        hi = _solve_cdf(p, wcf, wcs, [(w, v) for w, v in zp if not math.isnan(v)], target,
+                        lo, hi, skip=below | above)
         z = np.where(below, -np.inf, np.where(above, np.inf, hi))
         for _, v in zp:
             if math.isfinite(v):

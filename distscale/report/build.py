@@ -135,10 +135,16 @@ class _Outcome:
     caught: tuple[tuple[type, str, str, int], ...]
     error: str | None
     seconds: float
+    table: str | None = None
 
 
 def _execute(func: Callable[[], object]) -> _Outcome:
-    """Run one analysis with its warnings recorded (in this process or a forked worker)."""
+    """Run one analysis with its warnings recorded (in this process or a forked worker).
+
+    The result's table (``to_frame()`` as CSV text) is made here too, so that
+    tables that take time to compute (the outlook's bands of the best of ``k``
+    seeds) are made side by side with the other analyses.
+    """
     start = time.perf_counter()
     error = None
     with warnings.catch_warnings(record=True) as caught:
@@ -148,8 +154,9 @@ def _execute(func: Callable[[], object]) -> _Outcome:
             result = func()
         except ValueError as err:
             result, error = None, str(err)
+        table = None if result is None else result.to_frame().to_csv(index=False)
     said = tuple((w.category, str(w.message), w.filename, w.lineno) for w in caught)
-    return _Outcome(result, said, error, time.perf_counter() - start)
+    return _Outcome(result, said, error, time.perf_counter() - start, table)
 
 
 class _Steps:
@@ -176,9 +183,6 @@ class _Steps:
                 warnings.warn_explicit(message, category, filename, lineno)
         self.say(f"[{self.done}/{self.total}] {label} ({outcome.seconds:.1f} s)")
         return outcome.result
-
-    def run(self, label: str, func: Callable[[], object]) -> object | None:
-        return self.record(label, _execute(func))
 
 
 #: The slowest analyses, started first when they run side by side.
@@ -386,15 +390,16 @@ def make_report(
         workers, order=order,
     )
     results: dict[str, object] = {}
+    csv: dict[str, str] = {}  # each result's table, made where the result was
     for (key, label, _), outcome in zip(plan, outcomes, strict=True):
         res = steps.record(label, outcome)
         if res is not None:
-            results[key] = res
+            results[key], csv[key] = res, outcome.table
     if "summary_curves" in results:
-        res = steps.run("emergence of the summary curves",
-                        lambda: curve_emergence(results["summary_curves"]))  # fmt: skip
+        outcome = _execute(lambda: curve_emergence(results["summary_curves"]))
+        res = steps.record("emergence of the summary curves", outcome)
         if res is not None:
-            results["curve_emergence"] = res
+            results["curve_emergence"], csv["curve_emergence"] = res, outcome.table
     else:
         steps.done += 1
 
@@ -421,7 +426,7 @@ def make_report(
     figures = _report_figures.write_figures(ctx, folder, steps.notes, workers=workers)
     steps.done += 1
     steps.say(f"[{steps.done}/{steps.total}] figures ({time.perf_counter() - start_fig:.1f} s)")
-    tables = _report_page.write_tables(results, folder)
+    tables = _report_page.write_tables(csv, folder)
     page = _report_page.render_page(ctx, summary, steps.notes, figures)
     html = folder.write_text("report.html", page)
     folder.finish()

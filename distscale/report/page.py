@@ -35,12 +35,9 @@ from distscale.report.text import (
 
 
 # ================================================================================= tables
-def write_tables(results: Mapping[str, object], folder: ReportFolder) -> dict[str, Path]:
-    """Each result's ``to_frame()`` as ``tables/<name>.csv`` of the report (atomically)."""
-    return {
-        key: folder.write_text(f"tables/{key}.csv", res.to_frame().to_csv(index=False))
-        for key, res in results.items()
-    }
+def write_tables(tables: Mapping[str, str], folder: ReportFolder) -> dict[str, Path]:
+    """Each result's table (its ``to_frame()`` as CSV text) as ``tables/<name>.csv``, atomically."""
+    return {key: folder.write_text(f"tables/{key}.csv", text) for key, text in tables.items()}
 
 
 def _table(frame: pd.DataFrame, scale_cols: tuple[str, ...] = ("scale",)) -> dict:

@@ -152,3 +152,47 @@ def test_logit_normal_predictions_stay_in_range():
     draws = far.sample(2000, rng=1, uncertainty=True)
     assert np.all((draws >= 0) & (draws <= 1))
     np.testing.assert_allclose(far.cdf([1.0]).estimate[:, 0], 1.0)
+
+
+def test_quantile_solver_matches_brentq_and_jumps():
+    # the quantiles' root finder (bisection steps, then Newton steps kept in the bracket)
+    # against scipy.optimize.brentq on each level's CDF, with point masses at finite
+    # places: a level inside a mass's jump is answered by the mass's location
+    from scipy import optimize
+
+    from distscale.law.predictive import _solve_cdf
+
+    rng = np.random.default_rng(3)
+    rows = 40
+    p = {"mF": rng.normal(-1, 1, (rows, 1)), "sF": rng.uniform(0.05, 1.5, (rows, 1)),
+         "mS": rng.normal(1.5, 1, (rows, 1)), "sS": rng.uniform(0.05, 1.5, (rows, 1))}
+    w = rng.dirichlet(np.ones(4), rows)  # continuous F, continuous S, mass at -0.5, mass at 2
+    wcf, wcs, wa, wb = (w[:, [i], None] for i in range(4))
+    piles = [(wa, -0.5), (wb, 2.0)]
+    q = (np.arange(400) + 0.5) / 400
+    target = np.broadcast_to(q, (rows, 1, q.size))
+    lo = np.full(target.shape, -20.0)
+    hi = np.full(target.shape, 20.0)
+    got = _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip=np.zeros(target.shape, bool))
+
+    def cdf(x, r):
+        return (wcf[r, 0, 0] * stats.norm.cdf(x, p["mF"][r, 0], p["sF"][r, 0])
+                + wcs[r, 0, 0] * stats.norm.cdf(x, p["mS"][r, 0], p["sS"][r, 0])
+                + wa[r, 0, 0] * (x >= -0.5) + wb[r, 0, 0] * (x >= 2.0))
+
+    jumps = 0
+    for r in range(rows):
+        for j, level in enumerate(q):
+            inside = [v for _, v in piles if cdf(v, r) - (wa if v < 0 else wb)[r, 0, 0] < level
+                      <= cdf(v, r)]
+            if inside:
+                assert got[r, 0, j] == inside[0]
+                jumps += 1
+                continue
+            want = optimize.brentq(lambda x, r=r, level=level: cdf(x, r) - level, -20, 20,
+                                   xtol=1e-14, rtol=1e-14)
+            assert got[r, 0, j] == pytest.approx(want, abs=1e-10)
+    assert jumps > 100  # the masses hold a fair share of the levels
+    # levels the caller settles itself are left at the bracket's upper end
+    skipped = _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip=np.ones(target.shape, bool))
+    np.testing.assert_array_equal(skipped, hi)
