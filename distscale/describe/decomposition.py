@@ -17,7 +17,7 @@ import pandas as pd
 
 from distscale._lib.docs import fill_doc
 from distscale._lib.results import ConfidenceInterval, IntervalArrays, Result, frozen
-from distscale._lib.success_rule import success_mask
+from distscale._lib.success_rule import split_sums, success_mask
 from distscale._lib.validation import (
     check_bool,
     check_confidence_level,
@@ -75,10 +75,9 @@ def _decomposition_statistic(threshold: float, higher_is_better: bool) -> Callab
             ok = success_mask(x, threshold, higher_is_better)
             k = ok.sum(axis=1)
             n = x.shape[1]
-            ms = np.divide(x.sum(axis=1, where=ok), k, out=np.full(len(x), np.nan), where=k > 0)
-            mf = np.divide(
-                x.sum(axis=1, where=~ok), n - k, out=np.full(len(x), np.nan), where=k < n
-            )
+            s_ok, s_not = split_sums(x, ok)
+            ms = np.divide(s_ok, k, out=np.full(len(x), np.nan), where=k > 0)
+            mf = np.divide(s_not, n - k, out=np.full(len(x), np.nan), where=k < n)
             cols.append((k / n, ms, mf))
         p, ms, mf = (np.column_stack([c[i] for c in cols]) for i in range(3))
         steps = split_steps(p, ms, mf)  # (batch, steps, 4)

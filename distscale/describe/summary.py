@@ -30,7 +30,7 @@ from distscale._lib.results import (
     pick,
     scale_labels,
 )
-from distscale._lib.success_rule import rule_text, success_mask
+from distscale._lib.success_rule import rule_text, split_sums, success_mask
 from distscale._lib.validation import (
     check_bool,
     check_confidence_level,
@@ -174,8 +174,7 @@ def _curve_statistic(
         median = s[:, half] if n % 2 else (s[:, half - 1] + s[:, half]) / 2
         success = success_mask(s, threshold, higher_is_better)
         k = np.count_nonzero(success, axis=1)
-        sum_success = s.sum(axis=1, where=success)
-        sum_failure = s.sum(axis=1, where=~success)
+        sum_success, sum_failure = split_sums(s, success)
         mean_success = np.divide(sum_success, k, out=np.full(batch, np.nan), where=k > 0)
         mean_failure = np.divide(sum_failure, n - k, out=np.full(batch, np.nan), where=k < n)
         return np.column_stack(
