@@ -26,6 +26,28 @@ def n_distinct(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     return finite[:, 0].astype(np.int64) + change.sum(axis=1)
 
 
+def has_distinct(x: np.ndarray, w: np.ndarray | None, k: int) -> np.ndarray:
+    """Whether every row holds at least ``k`` distinct values (with positive weight).
+
+    ``n_distinct(x, w) >= k``; for ``k <= 2`` without sorting (two distinct
+    values: the largest differs from the smallest), the bootstraps' hot path.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 1.0, 2.0], [3.0, 3.0, 3.0]])
+    >>> has_distinct(x, None, 2).tolist(), has_distinct(x, np.array([[1, 1, 0]] * 2), 2).tolist()
+    ([True, False], [False, False])
+    """
+    if k > 2:
+        return n_distinct(x, w) >= k
+    some = np.ones(x.shape[0], dtype=bool) if w is None else (w > 0).any(axis=1)
+    if k <= 1:
+        return some
+    lo = x if w is None else np.where(w > 0, x, np.inf)
+    hi = x if w is None else np.where(w > 0, x, -np.inf)
+    return some & (hi.max(axis=1) > lo.min(axis=1))
+
+
 def single_value_share(x: np.ndarray, resp: np.ndarray) -> np.ndarray:
     """Largest share of each component's weight that sits on one repeated value.
 

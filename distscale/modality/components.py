@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.threads import default_threads
-from distscale.modality.checks import component_labels, n_distinct, point_label
+from distscale.modality.checks import component_labels, has_distinct, point_label
 from distscale.modality.em import fit_batch
 from distscale.modality.separation import ashman_d
 from distscale.resampling.bootstrap import bootstrap
@@ -70,7 +70,7 @@ def _component_statistic(specs: list, bounds, kw: dict, rng, extra: tuple = ()) 
             if k == 0:
                 continue
             w = inside.astype(float)
-            ok = np.flatnonzero(n_distinct(xb, w) >= k)
+            ok = np.flatnonzero(has_distinct(xb, w, k))
             if ok.size:
                 weighted = not bool(inside[ok].all())
                 key = (k, xb.shape[1], weighted)

@@ -66,3 +66,18 @@ def test_real_piles_are_found():
     y = np.concatenate([np.zeros(5), np.round(rng.normal(0.6, 0.1, 10), 2)])
     assert detect_grid(y) is not None
     assert auto_bounds(y)[0] == (0.0, math.inf)
+
+
+def test_has_distinct_agrees_with_counting():
+    # the sort-free check for 1 and 2 distinct values against counting them (n_distinct)
+    from distscale.modality.checks import has_distinct, n_distinct
+
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 3, size=(400, 6)).astype(float)
+    x[:50] = 1.0  # rows of one value
+    w = (rng.random(x.shape) < 0.5).astype(float)
+    w[:20] = 0.0  # rows with no weight at all
+    for weights in (None, w):
+        counts = n_distinct(x, weights)
+        for k in (1, 2, 3):
+            np.testing.assert_array_equal(has_distinct(x, weights, k), counts >= k)
