@@ -132,13 +132,27 @@ def _jt_pmf(sizes: Sequence[int]) -> np.ndarray:
     return pmf
 
 
-def _n_assignments(sizes: Sequence[int]) -> int:
-    """Number of distinct assignments of the runs to scales of these sizes (a multinomial)."""
+def _n_assignments(sizes: Sequence[int], limit: int | None = None) -> int:
+    """Number of distinct assignments of the runs to scales of these sizes (a multinomial).
+
+    With ``limit``, any count above it is returned as ``limit + 1`` (decided
+    on the logarithm first): the exact count of thousands of runs is an
+    integer of tens of thousands of digits, slow to form and too large for a
+    float.
+    """
+    if limit is not None:
+        total, log_count = 0, 0.0
+        for n in sizes:
+            total += int(n)
+            log_count += (math.lgamma(total + 1) - math.lgamma(int(n) + 1)
+                          - math.lgamma(total - int(n) + 1))
+        if log_count > math.log(limit) + 1.0:  # far above: the rounding of the logs cannot matter
+            return limit + 1
     total, count = 0, 1
     for n in sizes:
         total += int(n)
         count *= math.comb(total, int(n))
-    return count
+    return count if limit is None else min(count, limit + 1)
 
 
 def _all_assignments(sizes: Sequence[int]) -> np.ndarray:
@@ -267,7 +281,7 @@ def _resolve_pvalue_method(
 ) -> str:
     """Apply the ``pvalue_method="auto"`` rule and check an explicit choice."""
     pairs = n_pairs(sizes)
-    n_assign = _n_assignments(sizes.tolist())
+    n_assign = _n_assignments(sizes.tolist(), MAX_EXACT_ASSIGNMENTS)
     rank = method != "ebar2"
     if requested == "auto":
         if not rank:
@@ -293,8 +307,8 @@ def _resolve_pvalue_method(
         elif n_assign > MAX_EXACT_ASSIGNMENTS:
             raise ValueError(
                 f"`pvalue_method` 'exact' enumerates every assignment of runs to scales and "
-                f"allows at most {MAX_EXACT_ASSIGNMENTS}; these data have "
-                f"{float(n_assign):.3g}: use 'permutation'"
+                f"allows at most {MAX_EXACT_ASSIGNMENTS}; these data have more: use "
+                "'permutation'"
             )
     return requested
 

@@ -601,3 +601,16 @@ def test_public_names_exported():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         trend_test(pop_of([np.array([1.0, 2.0]), np.array([3.0, 5.0])]))
+
+
+def test_exact_p_value_refused_clearly_for_many_runs():
+    # 20 scales x 100 runs with ties: far more assignments than 'exact' enumerates; the
+    # count (a 2,000-digit integer, too large for a float) must not leak an OverflowError
+    rng = np.random.default_rng(2)
+    data = {s: np.round(rng.random(100) * 10) / 10 for s in range(1, 21)}
+    pop = distscale.Population.from_dict(data)
+    with pytest.raises(ValueError, match="at most 200000; these data have more"):
+        distscale.trend_test(pop, pvalue_method="exact", rng=0)
+    assert _n_assignments([100] * 20, 200_000) == 200_001
+    assert _n_assignments([2, 3, 2], 200_000) == _n_assignments([2, 3, 2]) == 210
+    assert _n_assignments([2, 3, 2], 100) == 101  # just above a small limit: exact, capped
