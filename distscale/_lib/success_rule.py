@@ -32,7 +32,8 @@ def split_sums(x: np.ndarray, success: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
     Multiplying by the mask and summing is the bootstraps' hot path: about
     eight times faster than numpy's masked sum (``sum(where=...)``), which
-    adds element by element; the two agree to rounding.
+    adds element by element; for finite values (the populations' values) the
+    two agree to rounding.
 
     Examples
     --------

@@ -75,103 +75,112 @@ def bc_band(values: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np
 
 #: Points of the grid on which :func:`_solve_cdf` brackets every level before its Newton steps.
 _SOLVE_GRID = 64
-#: Relative size of the last step at which :func:`_solve_cdf` stops (about 450 ulps).
+#: Size of the last step at which :func:`_solve_cdf` stops, relative to ``|z|`` plus the
+#: narrower component's sd (about 450 ulps of ``z``, or that fraction of an sd).
 _SOLVE_TOL = 1e-13
+#: Levels :func:`_solve_cdf` works on at a time (a few dozen MB of work arrays).
+_SOLVE_CHUNK = 1 << 19
 
 
 def _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip) -> np.ndarray:
     """Where the mixture's CDF in z first reaches ``target``, in every bracket ``[lo, hi]``.
 
     The CDF is ``wcf Phi((z - mF) / sF) + wcs Phi((z - mS) / sS)`` plus the
-    point masses ``piles`` (``(weight, z)`` pairs, ``z`` possibly infinite), with the
-    parameters ``p``
-    of shape ``(rows, scales)`` and the weights ``(rows, scales, 1)``;
-    ``target`` is ``(rows, scales, levels)``, the search range ``lo``, ``hi``
-    ``(rows, scales, 1)``. A level that falls inside a point mass's jump is
-    answered by its location. Every other level lies where the CDF is
-    continuous: the CDF on a grid of ``_SOLVE_GRID`` points of each range
-    brackets it in one cell, interpolation in the cell starts Newton steps
-    with the density, kept inside the bracket (a step that would leave it
-    bisects instead), until a step is below ``_SOLVE_TOL`` relative. This
-    gives the quantile to a few hundred ulps in a few CDF evaluations per
-    level instead of the 64 halvings of a bisection to machine precision.
-    Levels marked in ``skip`` (the CDF is below the target at ``hi``, or
-    above it at ``lo``) are left to the caller: their result is ``hi``.
+    point masses ``piles`` (``(weight, z)`` pairs, ``z`` possibly infinite),
+    with the parameters ``p`` of shape ``(rows, scales)`` and the weights
+    ``(rows, scales, 1)``; ``target`` is ``(rows, scales, levels)``, the
+    search range ``lo``, ``hi`` ``(rows, scales, 1)``. A level that falls
+    inside a point mass's jump is answered by its location. Every other level
+    lies where the CDF is continuous: the CDF on a grid of ``_SOLVE_GRID``
+    points of each range brackets it in one cell, the secant in the cell
+    starts Newton steps with the density, kept inside the bracket (a step
+    that would leave it bisects instead), until a step is below
+    ``_SOLVE_TOL`` times ``|z|`` plus the narrower component's sd. This
+    gives the quantile to a few hundred ulps (or that fraction of an sd) in a
+    few CDF evaluations per level instead of the 64 halvings of a bisection
+    to machine precision. Levels are solved ``_SOLVE_CHUNK`` at a time
+    (bounded memory). Levels marked in ``skip`` (the CDF is below the target
+    at ``hi``, or above it at ``lo``) are left to the caller: their result
+    is ``hi``.
     """
     shape = target.shape
     n_rows = shape[0] * shape[1]
+    per_level = shape[2]
     lo_rs = np.broadcast_to(lo, shape[:2] + (1,)).reshape(n_rows)
     hi_rs = np.broadcast_to(hi, shape[:2] + (1,)).reshape(n_rows)
-    z = np.array(np.broadcast_to(hi, shape), dtype=float)
-    lo = np.array(np.broadcast_to(lo, shape), dtype=float).ravel()
-    hi = z.ravel().copy()
-    tgt = np.ascontiguousarray(target).ravel()
-    per_level = shape[2]
-    flat = {k: np.broadcast_to(p[k], shape[:2]).ravel() for k in ("mF", "sF", "mS", "sS")}
-    wf, ws = (np.broadcast_to(w[:, :, 0], shape[:2]).ravel() for w in (wcf, wcs))
+    tgt = np.broadcast_to(target, shape).ravel()
+    par = {k: np.broadcast_to(p[k], shape[:2]).ravel() for k in ("mF", "sF", "mS", "sS")}
+    par["wF"], par["wS"] = (np.broadcast_to(w[:, :, 0], shape[:2]).ravel() for w in (wcf, wcs))
     masses = [(np.broadcast_to(w[:, :, 0], shape[:2]).ravel(), v) for w, v in piles]
+    scale = np.minimum(par["sF"], par["sS"])
 
-    def cdf(x, at):
-        out = wf[at] * special.ndtr((x - flat["mF"][at]) / flat["sF"][at])
-        out += ws[at] * special.ndtr((x - flat["mS"][at]) / flat["sS"][at])
-        for w, v in masses:
-            out += w[at] * (x >= v)
+    def cdf(x, q):  # q: the parameters of each x
+        out = q["wF"] * special.ndtr((x - q["mF"]) / q["sF"])
+        out += q["wS"] * special.ndtr((x - q["mS"]) / q["sS"])
+        for j, (_, v) in enumerate(masses):
+            out += q[j] * (x >= v)
         return out
 
-    def pdf(x, at):
-        a = (x - flat["mF"][at]) / flat["sF"][at]
-        b = (x - flat["mS"][at]) / flat["sS"][at]
-        return (wf[at] / flat["sF"][at] * np.exp(-0.5 * a * a)
-                + ws[at] / flat["sS"][at] * np.exp(-0.5 * b * b)) / math.sqrt(2 * math.pi)
+    def pdf(x, q):
+        a = (x - q["mF"]) / q["sF"]
+        b = (x - q["mS"]) / q["sS"]
+        return (q["wF"] / q["sF"] * np.exp(-0.5 * a * a)
+                + q["wS"] / q["sS"] * np.exp(-0.5 * b * b)) / math.sqrt(2 * math.pi)
 
-    out = z.ravel()
-    todo = np.flatnonzero(~np.broadcast_to(skip, shape).ravel())
-    for w, v in masses:  # levels inside a jump; the others move to one side of it
-        if not math.isfinite(v):  # a mass at -inf (+inf) is in the CDF everywhere (nowhere)
-            continue
-        rs = todo // per_level
-        up_to = cdf(np.full(todo.size, v), rs)
-        before = up_to - w[rs]
-        t = tgt[todo]
-        jump = (before < t) & (t <= up_to)
-        out[todo[jump]] = v
-        hi[todo] = np.where(t <= before, np.minimum(hi[todo], v), hi[todo])
-        lo[todo] = np.where(t > up_to, np.maximum(lo[todo], v), lo[todo])
-        todo = todo[~jump]
-    rs = todo // per_level
-    t = tgt[todo]
-    # the grid cell of each level: F below it at the cell's left end, reached at its right end
+    def of(rows):  # the parameters of these rows, masses by position
+        q = {k: v[rows] for k, v in par.items()}
+        q.update((j, w[rows]) for j, (w, _) in enumerate(masses))
+        return q
+
+    # the CDF on a grid of each row's range: a bracket of one cell for every level
     zg = lo_rs[:, None] + (hi_rs - lo_rs)[:, None] * np.linspace(0.0, 1.0, _SOLVE_GRID)
-    fg = cdf(zg.ravel(), np.repeat(np.arange(n_rows), _SOLVE_GRID)).reshape(zg.shape)
-    fg = np.maximum.accumulate(fg, axis=1)  # monotone, whatever the rounding
-    cell = np.empty(todo.size, dtype=np.int64)
-    step = max(1, (1 << 20) // _SOLVE_GRID)
-    for c in range(0, todo.size, step):
-        cell[c : c + step] = (fg[rs[c : c + step]] < t[c : c + step, None]).sum(axis=1)
-    cell = np.clip(cell, 1, _SOLVE_GRID - 1)
-    za, zb = zg[rs, cell - 1], zg[rs, cell]
-    fa, fb = fg[rs, cell - 1], fg[rs, cell]
-    a, b = np.maximum(lo[todo], za), np.minimum(hi[todo], zb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = za + (t - fa) / (fb - fa) * (zb - za)  # the secant in the cell
-    x = np.where(np.isfinite(x) & (x > a) & (x < b), x, 0.5 * (a + b))
-    for _ in range(100):
-        fx = cdf(x, rs)
-        ok = fx >= t
-        a, b = np.where(ok, a, x), np.where(ok, x, b)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            step = (fx - t) / pdf(x, rs)
-        new = x - step
-        inside = np.isfinite(new) & (new > a) & (new < b)
-        new = np.where(inside, new, 0.5 * (a + b))
-        done = (np.abs(new - x) <= _SOLVE_TOL * (1.0 + np.abs(x))) | (b - a <= _SOLVE_TOL * (
-            1.0 + np.abs(x)))
-        out[todo[done]] = new[done]
-        keep = ~done
-        todo, rs, a, b, t, x = todo[keep], rs[keep], a[keep], b[keep], t[keep], new[keep]
-        if todo.size == 0:
-            break
-    out[todo] = b  # not settled after 100 steps (never seen): the bracket's upper end
+    every = np.repeat(np.arange(n_rows), _SOLVE_GRID)
+    fg = np.maximum.accumulate(cdf(zg.ravel(), of(every)).reshape(zg.shape), axis=1)
+    out = np.repeat(hi_rs, per_level)
+    pending = np.flatnonzero(~np.broadcast_to(skip, shape).ravel())
+    for c in range(0, pending.size, _SOLVE_CHUNK):
+        todo = pending[c : c + _SOLVE_CHUNK]
+        rs = todo // per_level
+        q = of(rs)
+        t = tgt[todo]
+        a, b = lo_rs[rs], hi_rs[rs]
+        settled = np.zeros(todo.size, dtype=bool)
+        for j, (_, v) in enumerate(masses):  # levels inside a jump; others to one side of it
+            if not math.isfinite(v):  # a mass at -inf (+inf) is in the CDF everywhere (nowhere)
+                continue
+            up_to = cdf(np.full(todo.size, v), q)
+            before = up_to - q[j]
+            jump = ~settled & (before < t) & (t <= up_to)
+            out[todo[jump]] = v
+            settled |= jump
+            b = np.where(t <= before, np.minimum(b, v), b)
+            a = np.where(t > up_to, np.maximum(a, v), a)
+        cell = np.clip((fg[rs] < t[:, None]).sum(axis=1), 1, _SOLVE_GRID - 1)
+        za, zb = zg[rs, cell - 1], zg[rs, cell]
+        fa, fb = fg[rs, cell - 1], fg[rs, cell]
+        a, b = np.maximum(a, za), np.minimum(b, zb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = za + (t - fa) / (fb - fa) * (zb - za)  # the secant in the cell
+        x = np.where(np.isfinite(x) & (x > a) & (x < b), x, 0.5 * (a + b))
+        keep = ~settled
+        todo, a, b, t, x, s = todo[keep], a[keep], b[keep], t[keep], x[keep], scale[rs[keep]]
+        q = {k: v[keep] for k, v in q.items()}
+        for _ in range(100):
+            fx = cdf(x, q)
+            ok = fx >= t
+            a, b = np.where(ok, a, x), np.where(ok, x, b)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                new = x - (fx - t) / pdf(x, q)
+            new = np.where(np.isfinite(new) & (new > a) & (new < b), new, 0.5 * (a + b))
+            tol = _SOLVE_TOL * (np.abs(x) + s)
+            done = (np.abs(new - x) <= tol) | (b - a <= tol)
+            out[todo[done]] = new[done]
+            keep = ~done
+            todo, a, b, t, x, s = todo[keep], a[keep], b[keep], t[keep], new[keep], s[keep]
+            q = {k: v[keep] for k, v in q.items()}
+            if todo.size == 0:
+                break
+        out[todo] = b  # not settled after 100 steps (never seen): the bracket's upper end
     return out.reshape(shape)
 
 

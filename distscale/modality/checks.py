@@ -29,8 +29,9 @@ def n_distinct(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
 def has_distinct(x: np.ndarray, w: np.ndarray | None, k: int) -> np.ndarray:
     """Whether every row holds at least ``k`` distinct values (with positive weight).
 
-    ``n_distinct(x, w) >= k``; for ``k <= 2`` without sorting (two distinct
-    values: the largest differs from the smallest), the bootstraps' hot path.
+    ``n_distinct(x, w) >= k`` for finite values (the populations' values);
+    for ``k <= 2`` without sorting (two distinct values: the largest differs
+    from the smallest), the bootstraps' hot path.
 
     Examples
     --------

@@ -237,7 +237,7 @@ def _em_two(
     theta = [np.zeros(0) for _ in range(5)]
     ref, step_max = np.zeros(0), np.zeros(0)
     steps = np.zeros(0, dtype=np.int64)
-    joined = 0
+    joined = 0 if max_iter > 0 else starts  # no step at all: the starts as they are
     while True:
         if joined < starts and 4 * idx.size <= 3 * block:  # refill the working set
             new = np.arange(joined, min(starts, joined + block - idx.size))
@@ -307,6 +307,24 @@ def _em_two(
     mean = np.stack([out[1], out[2]], axis=1)
     var = np.stack([out[3], out[4]], axis=1)
     return out[0], mean, var, n_iter, converged
+
+
+def _loglik_two(
+    z: np.ndarray, w: np.ndarray | None, weights: np.ndarray, mean: np.ndarray, var: np.ndarray
+) -> np.ndarray:
+    """Log-likelihood of each row (standardized units) of a two-component mixture.
+
+    :func:`_loglik` without the responsibilities: each value's
+    log-density is the ``logaddexp`` of its two components' log-densities,
+    accurate to rounding (the E step's closed form sums moments instead,
+    which loses digits to cancellation on large rows with a narrow component).
+    """
+    with np.errstate(divide="ignore"):
+        logw = np.log(weights)
+    lp = [logw[:, [c]] - 0.5 * (_LOG_2PI + np.log(var[:, [c]]))
+          - (z - mean[:, [c]]) ** 2 / (2 * var[:, [c]]) for c in range(2)]
+    logp = np.logaddexp(lp[0], lp[1])
+    return logp.sum(axis=1) if w is None else np.einsum("ij,ij->i", w, logp)
 
 
 def _loglik(
@@ -476,12 +494,7 @@ def fit_batch(
             sm[:, -1] = (im - loc[:, None]) / eff_scale[:, None]
             sv[:, -1] = np.maximum((isd / eff_scale[:, None]) ** 2, floor_var[:, None])
         pairs = batch * n_init
-        all_w = np.empty((pairs, k))
-        all_m = np.empty((pairs, k))
-        all_v = np.empty((pairs, k))
         all_ll = np.empty(pairs)
-        all_it = np.empty(pairs, dtype=np.int64)
-        all_cv = np.empty(pairs, dtype=bool)
         block = max(1, _BLOCK_ELEMENTS // max(n, 1))
         pair_row = np.arange(pairs) // n_init
         pair_start = np.arange(pairs) % n_init
@@ -498,18 +511,17 @@ def fit_batch(
                 prior_args, block,
             )
             all_w = np.stack([1.0 - w1, w1], axis=1)
+        else:
+            all_w, all_m, all_v = (np.empty((pairs, k)) for _ in range(3))
+            all_it = np.empty(pairs, dtype=np.int64)
+            all_cv = np.empty(pairs, dtype=bool)
         for lo in range(0, pairs, block):
             hi = min(pairs, lo + block)
             row, start = pair_row[lo:hi], pair_start[lo:hi]
             zc = z[row]
             wc = None if weights is None else weights[row]
             if k == 2:
-                # the log-likelihood in closed form, as the EM steps compute it
-                _, all_ll[lo:hi] = _e_two(
-                    zc, z2[row], wc, tuple(t[row] for t in totals),
-                    (w1[lo:hi], all_m[lo:hi, 0], all_m[lo:hi, 1], all_v[lo:hi, 0],
-                     all_v[lo:hi, 1]), np.empty_like(zc), np.empty_like(zc), True,
-                )
+                all_ll[lo:hi] = _loglik_two(zc, wc, all_w[lo:hi], all_m[lo:hi], all_v[lo:hi])
             else:
                 ww, mm, vv, it, cv = _em_general(
                     zc, wc, sw[row, start], sm[row, start], sv[row, start], floor_var[row], tol,

@@ -171,6 +171,19 @@ def test_rows_are_independent_and_weights_equal_duplicates():
     np.testing.assert_allclose(a["means"], b["means"], rtol=1e-6)
 
 
+def test_loglik_accurate_on_large_rows_with_a_narrow_component():
+    # the reported log-likelihood at the fitted parameters against scipy.stats summed in
+    # long double: a sum of moments would lose ~1e-4 to cancellation at n = 20,000 with a
+    # narrow component; the per-value log-densities keep it to rounding
+    rng = np.random.default_rng(13)
+    x = np.r_[rng.normal(0, 1, 18000), rng.normal(3, 0.01, 2000)][None, :]
+    fit = fit_batch(x, 2, n_init=4)
+    dens = sum(fit["weights"][0, c] * stats.norm.pdf(x[0], fit["means"][0, c],
+                                                     fit["sds"][0, c]) for c in range(2))
+    want = float(np.sum(np.log(dens.astype(np.longdouble))))
+    assert fit["loglik"][0] == pytest.approx(want, rel=1e-13, abs=1e-8)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fit_does_not_depend_on_the_working_set(weighted, monkeypatch):
     # the two-component EM works on a stream of starts, a working set at a time: each
