@@ -52,8 +52,8 @@ PRIOR_DOF = 3.0
 #: Smallest component weight the two-component EM works with.
 _W_EPS = 1e-12
 
-#: Target number of float64 elements per working block of the EM engine: the
-#: handful of ``(rows, n)`` arrays an iteration touches then stay in cache.
+#: Target number of float64 elements of the EM engine's working set (the starts it
+#: steps together): the handful of ``(rows, n)`` arrays an iteration touches stay small.
 _BLOCK_ELEMENTS = 524_288
 
 
