@@ -82,33 +82,32 @@ _SOLVE_TOL = 1e-13
 _SOLVE_CHUNK = 1 << 19
 
 
-def _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip) -> np.ndarray:
-    """Where the mixture's CDF in z first reaches ``target``, in every bracket ``[lo, hi]``.
+def _solve_cdf(p, wcf, wcs, piles, levels, lo, hi) -> np.ndarray:
+    """Where the mixture's CDF in z first reaches each of ``levels``, in ``[lo, hi]``.
 
     The CDF is ``wcf Phi((z - mF) / sF) + wcs Phi((z - mS) / sS)`` plus the
     point masses ``piles`` (``(weight, z)`` pairs, ``z`` possibly infinite),
-    with the parameters ``p`` of shape ``(rows, scales)`` and the weights
-    ``(rows, scales, 1)``; ``target`` is ``(rows, scales, levels)``, the
-    search range ``lo``, ``hi`` ``(rows, scales, 1)``. A level that falls
-    inside a point mass's jump is answered by its location. Every other level
-    lies where the CDF is continuous: the CDF on a grid of ``_SOLVE_GRID``
-    points of each range brackets it in one cell, the secant in the cell
-    starts Newton steps with the density, kept inside the bracket (a step
-    that would leave it bisects instead), until a step is below
+    with the parameters ``p`` of shape ``(rows, scales)``, the weights and
+    the search range ``lo``, ``hi`` of shape ``(rows, scales, 1)``; the
+    result is ``(rows, scales, levels)``. A level the CDF already reaches at
+    ``lo`` gives ``-inf`` (an atom at the lower end), one it has not reached
+    at ``hi`` gives ``+inf``. A level that falls inside a point mass's jump
+    is answered by its location. Every other level lies where the CDF is
+    continuous: the CDF on a grid of ``_SOLVE_GRID`` points of each range
+    (``lo`` and ``hi`` among them) brackets it in one cell, the secant in the
+    cell starts Newton steps with the density, kept inside the bracket (a
+    step that would leave it bisects instead), until a step is below
     ``_SOLVE_TOL`` times ``|z|`` plus the narrower component's sd. This
     gives the quantile to a few hundred ulps (or that fraction of an sd) in a
     few CDF evaluations per level instead of the 64 halvings of a bisection
     to machine precision. Levels are solved ``_SOLVE_CHUNK`` at a time
-    (bounded memory). Levels marked in ``skip`` (the CDF is below the target
-    at ``hi``, or above it at ``lo``) are left to the caller: their result
-    is ``hi``.
+    (bounded memory).
     """
-    shape = target.shape
+    shape = p["mF"].shape + (levels.size,)
     n_rows = shape[0] * shape[1]
     per_level = shape[2]
     lo_rs = np.broadcast_to(lo, shape[:2] + (1,)).reshape(n_rows)
     hi_rs = np.broadcast_to(hi, shape[:2] + (1,)).reshape(n_rows)
-    tgt = np.broadcast_to(target, shape).ravel()
     par = {k: np.broadcast_to(p[k], shape[:2]).ravel() for k in ("mF", "sF", "mS", "sS")}
     par["wF"], par["wS"] = (np.broadcast_to(w[:, :, 0], shape[:2]).ravel() for w in (wcf, wcs))
     masses = [(np.broadcast_to(w[:, :, 0], shape[:2]).ravel(), v) for w, v in piles]
@@ -134,15 +133,19 @@ def _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip) -> np.ndarray:
 
     # the CDF on a grid of each row's range: a bracket of one cell for every level
     zg = lo_rs[:, None] + (hi_rs - lo_rs)[:, None] * np.linspace(0.0, 1.0, _SOLVE_GRID)
+    zg[:, -1] = hi_rs  # the range's ends exactly
     every = np.repeat(np.arange(n_rows), _SOLVE_GRID)
-    fg = np.maximum.accumulate(cdf(zg.ravel(), of(every)).reshape(zg.shape), axis=1)
-    out = np.repeat(hi_rs, per_level)
-    pending = np.flatnonzero(~np.broadcast_to(skip, shape).ravel())
+    fg = cdf(zg.ravel(), of(every)).reshape(zg.shape)
+    below = fg[:, :1] >= levels  # (rows, levels): reached at lo already
+    above = fg[:, -1:] < levels  # not reached at hi
+    out = np.where(below, -np.inf, np.where(above, np.inf, np.nan)).ravel()
+    fg = np.maximum.accumulate(fg, axis=1)  # monotone, whatever the rounding
+    pending = np.flatnonzero(~(below | above).ravel())
     for c in range(0, pending.size, _SOLVE_CHUNK):
         todo = pending[c : c + _SOLVE_CHUNK]
         rs = todo // per_level
         q = of(rs)
-        t = tgt[todo]
+        t = levels[todo % per_level]
         a, b = lo_rs[rs], hi_rs[rs]
         settled = np.zeros(todo.size, dtype=bool)
         for j, (_, v) in enumerate(masses):  # levels inside a jump; others to one side of it
@@ -449,23 +452,9 @@ class PredictiveDistribution(Result):
         for _, v in zp:
             if math.isfinite(v):
                 lo, hi = np.minimum(lo, v - 1.0), np.maximum(hi, v + 1.0)
-        lo = np.broadcast_to(lo, lo.shape[:2] + (q.size,)).copy()
-        hi = np.broadcast_to(hi, hi.shape[:2] + (q.size,)).copy()
-
-        def cdf_z(z):
-            out = wcf * special.ndtr((z - p["mF"][:, :, None]) / p["sF"][:, :, None])
-            out = out + wcs * special.ndtr((z - p["mS"][:, :, None]) / p["sS"][:, :, None])
-            for w, v in zp:
-                if not math.isnan(v):
-                    out = out + w * (z >= v)
-            return out
-
-        target = np.broadcast_to(q[None, None, :], lo.shape)
-        below = cdf_z(lo) >= target  # the answer is an atom at -inf (a pile at the lower bound)
-        above = cdf_z(hi) < target  # ... or at +inf
-        hi = _solve_cdf(p, wcf, wcs, [(w, v) for w, v in zp if not math.isnan(v)], target,
-                        lo[..., :1], hi[..., :1], skip=below | above)
-        z = np.where(below, -np.inf, np.where(above, np.inf, hi))
+        z = _solve_cdf(p, wcf, wcs, [(w, v) for w, v in zp if not math.isnan(v)], q, lo, hi)
+        below = np.isneginf(z)  # the answer is an atom at -inf (a pile at the lower bound)
+        above = np.isposinf(z)  # ... or at +inf
         for _, v in zp:
             if math.isfinite(v):
                 z = np.where(np.abs(z - v) < 1e-9 * max(1.0, abs(v)), v, z)

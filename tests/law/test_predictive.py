@@ -170,10 +170,9 @@ def test_quantile_solver_matches_brentq_and_jumps():
     wcf, wcs, wa, wb = (w[:, [i], None] for i in range(4))
     piles = [(wa, -0.5), (wb, 2.0)]
     q = (np.arange(400) + 0.5) / 400
-    target = np.broadcast_to(q, (rows, 1, q.size))
     lo = np.full((rows, 1, 1), -20.0)
     hi = np.full((rows, 1, 1), 20.0)
-    got = _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip=np.zeros(target.shape, bool))
+    got = _solve_cdf(p, wcf, wcs, piles, q, lo, hi)
 
     def cdf(x, r):
         return (wcf[r, 0, 0] * stats.norm.cdf(x, p["mF"][r, 0], p["sF"][r, 0])
@@ -193,6 +192,15 @@ def test_quantile_solver_matches_brentq_and_jumps():
                                    xtol=1e-14, rtol=1e-14)
             assert got[r, 0, j] == pytest.approx(want, abs=1e-10)
     assert jumps > 100  # the masses hold a fair share of the levels
-    # levels the caller settles itself are left at the bracket's upper end
-    skipped = _solve_cdf(p, wcf, wcs, piles, target, lo, hi, skip=np.ones(target.shape, bool))
-    np.testing.assert_array_equal(skipped, np.broadcast_to(hi, target.shape))
+    # a range that ends at 0: the levels the CDF has not reached there are +inf, the others
+    # as over the whole range; a range that starts at 0: the levels reached there are -inf
+    upper = _solve_cdf(p, wcf, wcs, piles, q, lo, np.zeros_like(hi))
+    lower = _solve_cdf(p, wcf, wcs, piles, q, np.zeros_like(lo), hi)
+    at_zero = np.array([cdf(0.0, r) for r in range(rows)])[:, None, None]
+    np.testing.assert_array_equal(np.isposinf(upper), at_zero < q)
+    np.testing.assert_array_equal(np.isneginf(lower), at_zero >= q)
+    assert 0 < np.isposinf(upper).sum() < upper.size
+    inside = ~np.isposinf(upper)
+    np.testing.assert_allclose(upper[inside], got[inside], rtol=0, atol=1e-10)
+    inside = ~np.isneginf(lower)
+    np.testing.assert_allclose(lower[inside], got[inside], rtol=0, atol=1e-10)
