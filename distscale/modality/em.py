@@ -309,28 +309,18 @@ def _em_two(
     return out[0], mean, var, n_iter, converged
 
 
-def _loglik_two(
-    z: np.ndarray, w: np.ndarray | None, weights: np.ndarray, mean: np.ndarray, var: np.ndarray
-) -> np.ndarray:
-    """Log-likelihood of each row (standardized units) of a two-component mixture.
-
-    :func:`_loglik` without the responsibilities: each value's
-    log-density is the ``logaddexp`` of its two components' log-densities,
-    accurate to rounding (the E step's closed form sums moments instead,
-    which loses digits to cancellation on large rows with a narrow component).
-    """
-    with np.errstate(divide="ignore"):
-        logw = np.log(weights)
-    lp = [logw[:, [c]] - 0.5 * (_LOG_2PI + np.log(var[:, [c]]))
-          - (z - mean[:, [c]]) ** 2 / (2 * var[:, [c]]) for c in range(2)]
-    logp = np.logaddexp(lp[0], lp[1])
-    return logp.sum(axis=1) if w is None else np.einsum("ij,ij->i", w, logp)
-
-
 def _loglik(
-    z: np.ndarray, w: np.ndarray | None, weights: np.ndarray, mean: np.ndarray, var: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Log-likelihood of each row (standardized units) and responsibilities ``(rows, k, n)``."""
+    z: np.ndarray, w: np.ndarray | None, weights: np.ndarray, mean: np.ndarray, var: np.ndarray,
+    responsibilities: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Log-likelihood of each row (standardized units) and responsibilities ``(rows, k, n)``.
+
+    With ``responsibilities=False`` only the log-likelihood (and None): each
+    value's log-density is the ``logaddexp`` of its components'
+    log-densities, accurate to rounding (the two-component E step's closed
+    form sums moments instead, which loses digits to cancellation on large
+    rows with a narrow component).
+    """
     with np.errstate(divide="ignore"):
         logw = np.log(weights)
     dens = (
@@ -338,6 +328,9 @@ def _loglik(
         - 0.5 * (_LOG_2PI + np.log(var))[:, :, None]
         - (z[:, None, :] - mean[:, :, None]) ** 2 / (2 * var[:, :, None])
     )
+    if not responsibilities:
+        logp = np.logaddexp.reduce(dens, axis=1)
+        return (logp.sum(axis=1) if w is None else np.einsum("ij,ij->i", w, logp)), None
     top = dens.max(axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     ex = np.exp(dens - top)
@@ -521,7 +514,8 @@ def fit_batch(
             zc = z[row]
             wc = None if weights is None else weights[row]
             if k == 2:
-                all_ll[lo:hi] = _loglik_two(zc, wc, all_w[lo:hi], all_m[lo:hi], all_v[lo:hi])
+                all_ll[lo:hi], _ = _loglik(zc, wc, all_w[lo:hi], all_m[lo:hi], all_v[lo:hi],
+                                           responsibilities=False)
             else:
                 ww, mm, vv, it, cv = _em_general(
                     zc, wc, sw[row, start], sm[row, start], sv[row, start], floor_var[row], tol,
