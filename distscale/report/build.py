@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from distscale._lib.docs import fill_doc
-from distscale._lib.processes import can_fork, map_forked
+from distscale._lib.processes import can_fork, map_forked, slow_first
 from distscale._lib.results import Result
 from distscale._lib.threads import default_threads
 from distscale._lib.validation import (
@@ -381,8 +381,7 @@ def make_report(
     steps = _Steps(len(plan) + 3, progress)
     if workers > 1 and can_fork():
         steps.say(f"running {len(plan)} analyses on {workers} processes")
-    keys = [key for key, _, _ in plan]
-    order = sorted(range(len(plan)), key=lambda i: (keys[i] not in _SLOW_FIRST, i))
+    order = slow_first([key for key, _, _ in plan], _SLOW_FIRST)
     outcomes = map_forked(
         _execute,
         [functools.partial(func, g) for (_, _, func), g in

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from distscale._lib.processes import map_forked
+from distscale._lib.processes import map_forked, slow_first
 from distscale.report.folder import ReportFolder
 from distscale.report.text import Context, pct
 
@@ -208,8 +208,7 @@ def write_figures(
     notes are the same, in the same order.
     """
     specs = list(_figure_specs(ctx))
-    names = [spec[0] for spec in specs]
-    order = sorted(range(len(specs)), key=lambda i: (names[i] not in _SLOW_FIRST, i))
+    order = slow_first([spec[0] for spec in specs], _SLOW_FIRST)
     out = []
     for spec, drawn in zip(specs, map_forked(_render, specs, workers, order=order), strict=True):
         if isinstance(drawn, str):
