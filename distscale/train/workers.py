@@ -121,7 +121,7 @@ def default_workers() -> int:
 def _death(process: Any) -> str:
     code = None
     if process is not None:
-        for _ in range(50):  # the exit status arrives a moment after the pool breaks
+        for _ in range(50):  # set once the pool has joined the worker; wait a moment if not
             code = process.exitcode
             if code is not None:
                 break
@@ -158,10 +158,10 @@ class LocalRunner:
             initargs=(self.threads,))
         return self.pools[slot]
 
-    def _drop(self, slot: int) -> None:
+    def _drop(self, slot: int, wait: bool = False) -> None:
         pool, self.pools[slot] = self.pools[slot], None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
 
     def submit(self, tag: Any, payload: dict) -> str | None:
         from concurrent.futures.process import BrokenProcessPool
@@ -197,8 +197,12 @@ class LocalRunner:
             if error is None:
                 out.append((tag, "ok", future.result()))
             elif isinstance(error, BrokenProcessPool):
+                # let the pool's manager thread finish first: it joins the dead worker,
+                # and under "forkserver" a worker's exit status can be read only once
+                # (from the fork server's pipe); read concurrently, one of the two
+                # readers gets end-of-file and records exit code 255 instead of the signal
+                self._drop(slot, wait=True)
                 out.append((tag, "died", _death(process)))
-                self._drop(slot)
             else:
                 out.append((tag, "error", error))
         return out
