@@ -73,6 +73,7 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         if threads is not None and torch.get_num_threads() != before:
             torch.set_num_threads(before)
 
+
 def lr_at(
     step: int, *, lr: float, steps: int, warmup_steps: int, min_lr_ratio: float = 0.0
 ) -> float:

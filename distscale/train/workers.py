@@ -119,13 +119,9 @@ def default_workers() -> int:
 
 
 def _death(process: Any) -> str:
-    code = None
-    if process is not None:
-        for _ in range(50):  # set once the pool has joined the worker; wait a moment if not
-            code = process.exitcode
-            if code is not None:
-                break
-            time.sleep(0.01)
+    """Why ``process`` died, read once its broken pool has been shut down (and so has
+    joined it: its exit status is set)."""
+    code = None if process is None else process.exitcode
     pid = getattr(process, "pid", "?")
     if code is not None and code < 0:
         try:
