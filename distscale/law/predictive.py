@@ -73,6 +73,23 @@ def bc_band(values: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np
     return quantile_at(reps, levels[0]), quantile_at(reps, levels[1])
 
 
+def _gauss_cdf(z, wF, mF, sF, wS, mS, sS) -> np.ndarray:
+    """CDF at ``z`` of the two Gaussian components (weights ``wF``, ``wS``), in the law's
+    z units; the point masses are added by the callers. Arguments broadcast."""
+    out = wF * special.ndtr((z - mF) / sF)
+    out += wS * special.ndtr((z - mS) / sS)
+    return out
+
+
+def _gauss_pdf(z, wF, mF, sF, wS, mS, sS) -> np.ndarray:
+    """Density at ``z`` (z units) of the two Gaussian components; arguments broadcast."""
+    dens = 0.0
+    for w, m, s in ((wF, mF, sF), (wS, mS, sS)):
+        x = (z - m) / s
+        dens = dens + w * np.exp(-0.5 * x * x) / (math.sqrt(2 * math.pi) * s)
+    return dens
+
+
 #: Points of the grid on which :func:`_solve_cdf` brackets every level before its Newton steps.
 _SOLVE_GRID = 64
 #: Size of the last step at which :func:`_solve_cdf` stops, relative to ``|z|`` plus the
@@ -113,18 +130,14 @@ def _solve_cdf(p, wcf, wcs, piles, levels, lo, hi) -> np.ndarray:
     masses = [(np.broadcast_to(w[:, :, 0], shape[:2]).ravel(), v) for w, v in piles]
     scale = np.minimum(par["sF"], par["sS"])
 
+    def gauss(q):  # the Gaussian parts' parameters, in _gauss_cdf's order
+        return q["wF"], q["mF"], q["sF"], q["wS"], q["mS"], q["sS"]
+
     def cdf(x, q):  # q: the parameters of each x
-        out = q["wF"] * special.ndtr((x - q["mF"]) / q["sF"])
-        out += q["wS"] * special.ndtr((x - q["mS"]) / q["sS"])
+        out = _gauss_cdf(x, *gauss(q))
         for j, (_, v) in enumerate(masses):
             out += q[j] * (x >= v)
         return out
-
-    def pdf(x, q):
-        a = (x - q["mF"]) / q["sF"]
-        b = (x - q["mS"]) / q["sS"]
-        return (q["wF"] / q["sF"] * np.exp(-0.5 * a * a)
-                + q["wS"] / q["sS"] * np.exp(-0.5 * b * b)) / math.sqrt(2 * math.pi)
 
     def of(rows):  # the parameters of these rows, masses by position
         q = {k: v[rows] for k, v in par.items()}
@@ -173,7 +186,7 @@ def _solve_cdf(p, wcf, wcs, piles, levels, lo, hi) -> np.ndarray:
             ok = fx >= t
             a, b = np.where(ok, a, x), np.where(ok, x, b)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                new = x - (fx - t) / pdf(x, q)
+                new = x - (fx - t) / _gauss_pdf(x, *gauss(q))
             new = np.where(np.isfinite(new) & (new > a) & (new < b), new, 0.5 * (a + b))
             tol = _SOLVE_TOL * (np.abs(x) + s)
             done = (np.abs(new - x) <= tol) | (b - a <= tol)
@@ -343,15 +356,19 @@ class PredictiveDistribution(Result):
 
     def _base_cdf(self, y: np.ndarray) -> np.ndarray:
         """CDF of one seed at ``y`` (shape ``(m,)``): ``(rows, scales, m)``."""
-        wpf, wcf, wcs, wps = (w[:, :, None] for w in self._weights())
-        z = self._z(y)[None, None, :]
-        p = self.params
-        out = wcf * special.ndtr((z - p["mF"][:, :, None]) / p["sF"][:, :, None])
-        out += wcs * special.ndtr((z - p["mS"][:, :, None]) / p["sS"][:, :, None])
+        wpf, _, _, wps = (w[:, :, None] for w in self._weights())
+        out = _gauss_cdf(self._z(y)[None, None, :], *self._gauss_args())
         for w, at in ((wpf, self.pile_failure), (wps, self.pile_success)):
             if math.isfinite(at):
                 out = out + w * (y >= at)[None, None, :]
         return np.clip(out, 0.0, 1.0)
+
+    def _gauss_args(self) -> tuple[np.ndarray, ...]:
+        """The Gaussian parts' weights, locations and spreads in :func:`_gauss_cdf`'s
+        order, each ``(rows, scales, 1)``."""
+        _, wcf, wcs, _ = self._weights()
+        p = self.params
+        return tuple(a[:, :, None] for a in (wcf, p["mF"], p["sF"], wcs, p["mS"], p["sS"]))
 
     def _z(self, y: np.ndarray) -> np.ndarray:
         t = self.transform
@@ -384,12 +401,7 @@ class PredictiveDistribution(Result):
         safe = np.where(inside, y, t.inside())
         z = np.where(inside, t.forward(safe), 0.0)
         jac = np.where(inside, np.exp(t.log_jacobian(safe)), 0.0)
-        _, wcf, wcs, _ = (w[:, :, None] for w in self._weights())
-        p = self.params
-        dens = 0.0
-        for w, m, s in ((wcf, p["mF"], p["sF"]), (wcs, p["mS"], p["sS"])):
-            x = (z[None, None, :] - m[:, :, None]) / s[:, :, None]
-            dens = dens + w * np.exp(-0.5 * x * x) / (math.sqrt(2 * math.pi) * s[:, :, None])
+        dens = _gauss_pdf(z[None, None, :], *self._gauss_args())
         dens = dens * jac[None, None, :]
         if self.k > 1:
             base = self._base_cdf(y)
