@@ -5,7 +5,7 @@ this test repeats the kill on the runner itself so that a race between
 reading the worker's exit status and the pool's own clean-up shows up.
 (Under "forkserver" the status is read once from the fork server's pipe;
 a second, concurrent reader got end-of-file and reported "exit code 255"
-for a SIGKILL -- seen in CI, about 1 kill in 13 on a loaded machine.)
+for a SIGKILL -- seen once in CI; 3 kills in 40 on a loaded machine.)
 """
 
 from __future__ import annotations
